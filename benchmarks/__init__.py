@@ -1,0 +1,1 @@
+"""Benchmarks of the bulk engine against a raw aiohttp + orjson baseline (``make bench``)."""

@@ -1,0 +1,124 @@
+"""Shared pieces: the simulator in its own process, the raw baseline, measurements."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+import orjson
+
+USERNAME = "bench"
+TOKEN = "bench-token"
+AUTH = {"Authorization": "Basic " + base64.b64encode(f"{USERNAME}:{TOKEN}".encode()).decode()}
+
+
+@contextlib.contextmanager
+def simulator(*args: str) -> Iterator[str]:
+    """Run ``python -m cc_campaigns.simulator`` in its own process; yield its base URL."""
+    command = [
+        sys.executable,
+        "-m",
+        "cc_campaigns.simulator",
+        "--port",
+        "0",
+        "--username",
+        USERNAME,
+        "--data-token",
+        TOKEN,
+        "--action-token",
+        TOKEN,
+        *args,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            raise RuntimeError(f"simulator did not start: {line!r}")
+        yield line.removeprefix("listening on ")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def sim_stats(url: str) -> dict[str, Any]:
+    async def fetch() -> dict[str, Any]:
+        async with aiohttp.ClientSession() as http, http.get(f"{url}/_sim/stats") as answer:
+            data: dict[str, Any] = orjson.loads(await answer.read())
+            return data
+
+    return asyncio.run(fetch())
+
+
+def reset_stats(url: str) -> None:
+    async def reset() -> None:
+        async with aiohttp.ClientSession() as http, http.delete(f"{url}/_sim/stats"):
+            pass
+
+    asyncio.run(reset())
+
+
+def count_status(stats: dict[str, Any], status: int) -> int:
+    by_status = stats.get("by_status", {})
+    return int(by_status.get(str(status), by_status.get(status, 0)))
+
+
+async def raw_upload(
+    url: str, campaign: int, ids: range, *, batch_size: int, concurrency: int
+) -> dict[str, float]:
+    """The minimal baseline: plain aiohttp + orjson, same batches and concurrency, no
+    validation, no report. It only sleeps ``Retry-After`` and resends on a 429."""
+    endpoint = f"{url}/api/tstats/campaigns/{campaign}/customers"
+    headers = {**AUTH, "Content-Type": "application/json"}
+    starts = iter(range(0, len(ids), batch_size))
+    counters = {"requests": 0, "throttled": 0, "ok": 0}
+
+    async def worker(http: aiohttp.ClientSession) -> None:
+        for start in starts:
+            body = orjson.dumps([{"customer-id": i} for i in ids[start : start + batch_size]])
+            while True:
+                counters["requests"] += 1
+                async with http.post(endpoint, data=body, headers=headers) as answer:
+                    raw = await answer.read()
+                    if answer.status == 429:
+                        counters["throttled"] += 1
+                        await asyncio.sleep(float(answer.headers.get("Retry-After", "1")))
+                        continue
+                    for item in orjson.loads(raw):
+                        if item.get("http-status") == 200:
+                            counters["ok"] += 1
+                    break
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        await asyncio.gather(*(worker(http) for _ in range(concurrency)))
+    return {k: float(v) for k, v in counters.items()}
+
+
+def measured(function: Any) -> tuple[Any, float, float]:
+    """Run an async callable; return (result, wall seconds, this process's CPU seconds)."""
+    cpu = time.process_time()
+    wall = time.perf_counter()
+    result = asyncio.run(function())
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def max_rss_mb() -> float:
+    """Peak resident memory of this process, in MB (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env

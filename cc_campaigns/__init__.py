@@ -1,0 +1,82 @@
+"""cc_campaigns: async SDK, bulk uploader and CLI for outbound-dialing campaign APIs.
+
+The design in one line: a session layer (:mod:`.session`) feeds a chunked bulk engine
+(:mod:`.bulk`); per-item results are aggregated into a report; a simulator
+(:mod:`.simulator`) stands in for the service.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .client import CampaignsClient
+from .errors import (
+    ApiError,
+    AuthenticationError,
+    BadRequestError,
+    CampaignNotDynamicError,
+    CampaignNotEnabledError,
+    CampaignNotStartedError,
+    CampaignsError,
+    CampaignStoppedError,
+    InvalidTransitionError,
+    NotFoundError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
+from .models import (
+    TRANSITIONS,
+    Campaign,
+    CampaignRecord,
+    CampaignState,
+    CampaignStatus,
+    CustomerItem,
+    Disposition,
+    ItemResult,
+    Phone,
+    RecordStatus,
+    RecordStatusCode,
+    StatusChange,
+)
+from .retry import RetryPolicy
+from .session import Timeouts
+
+try:
+    __version__ = version("cc-campaigns")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "TRANSITIONS",
+    "ApiError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Campaign",
+    "CampaignNotDynamicError",
+    "CampaignNotEnabledError",
+    "CampaignNotStartedError",
+    "CampaignRecord",
+    "CampaignState",
+    "CampaignStatus",
+    "CampaignStoppedError",
+    "CampaignsClient",
+    "CampaignsError",
+    "CustomerItem",
+    "Disposition",
+    "InvalidTransitionError",
+    "ItemResult",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "Phone",
+    "RateLimitedError",
+    "RecordStatus",
+    "RecordStatusCode",
+    "RetryPolicy",
+    "ServerError",
+    "StatusChange",
+    "Timeouts",
+    "TransportError",
+    "ValidationError",
+    "__version__",
+]

@@ -1,0 +1,274 @@
+"""The 8x8 side of the bulk engine: how to validate, encode, send and read customers.
+
+:class:`AddCustomers` drives ``POST /api/tstats/campaigns/{id}/customers`` (a batch per request,
+HTTP 207 per item); :class:`RemoveCustomers` drives one ``DELETE`` per customer. The engine in
+:mod:`cc_campaigns.bulk.engine` knows nothing of 8x8.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from .bulk.engine import Verdict, is_fatal_default
+from .bulk.sources import SourceRow
+from .errors import ApiError, ValidationError, is_capacity_message, is_duplicate_message
+from .models import CustomerItem
+from .session import Session
+from .wire import dump_json, format_datetime, parse_datetime
+
+__all__ = ["AddCustomers", "RemoveCustomers"]
+
+#: The OpenAPI's ``maximum`` for ``customer-id``.
+MAX_CUSTOMER_ID = 10**22
+#: How far ahead a schedule may be (8x8: "a maximum of 7 days in advance").
+SCHEDULE_HORIZON = 7 * 24 * 3600
+
+# Reasons are categories (the report counts per reason), never the offending value.
+BAD_ID = "customer id is not a non-negative integer"
+MISSING_ID = "customer id is missing"
+ID_TOO_LARGE = "customer id is larger than the API maximum (1e22)"
+BAD_SCHEDULE = "schedule is not ISO 8601 with a timezone"
+PAST_SCHEDULE = "schedule is in the past"
+FAR_SCHEDULE = "schedule is more than 7 days ahead"
+
+
+def _split(raw: Any) -> tuple[Any, Any, int | None]:
+    """(id, schedule, line) of any accepted item shape, without validating."""
+    if isinstance(raw, SourceRow):
+        if raw.error:
+            raise ValidationError(f"row could not be read: {raw.error}")
+        return raw.value, raw.schedule, raw.line
+    if isinstance(raw, CustomerItem):
+        return raw.customer_id, raw.schedule, None
+    if isinstance(raw, Mapping):
+        ident = next(
+            (raw[k] for k in ("customer_id", "customer-id", "id") if k in raw),
+            None,
+        )
+        schedule = next(
+            (raw[k] for k in ("schedule", "schedule-date-time", "schedule_date_time") if k in raw),
+            None,
+        )
+        return ident, schedule, None
+    return raw, None, None
+
+
+def _customer_id(value: Any) -> int:
+    if type(value) is int:
+        if value < 0:
+            raise ValidationError(BAD_ID)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.isdigit()):
+            raise ValidationError(MISSING_ID if not text else BAD_ID)
+        value = int(text)
+    elif value is None:
+        raise ValidationError(MISSING_ID)
+    else:
+        raise ValidationError(BAD_ID)
+    if value > MAX_CUSTOMER_ID:
+        raise ValidationError(ID_TOO_LARGE)
+    return int(value)
+
+
+def _schedule(value: Any, *, check_window: bool) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(value)
+    if not isinstance(parsed, datetime) or parsed.tzinfo is None:
+        raise ValidationError(BAD_SCHEDULE)
+    if check_window:
+        moment = parsed.timestamp()
+        now = time.time()
+        if moment < now:
+            raise ValidationError(PAST_SCHEDULE)
+        if moment > now + SCHEDULE_HORIZON:
+            raise ValidationError(FAR_SCHEDULE)
+    return format_datetime(parsed)
+
+
+class _EightByEight:
+    """What adding and removing share: the session, the campaign, the fatal-error rule."""
+
+    operation: str = "add"
+    max_batch: int | None = None
+
+    def __init__(
+        self, session: Session, campaign_id: int, *, as_string: bool, validate: bool
+    ) -> None:
+        self.session = session
+        self.target = campaign_id
+        self.as_string = as_string
+        self.validate = validate
+
+    def raw_id(self, raw: Any) -> tuple[Any, str | None, int | None]:
+        if isinstance(raw, SourceRow):
+            schedule = raw.schedule
+            return raw.value, None if schedule is None else str(schedule), raw.line
+        try:
+            ident, schedule, line = _split(raw)
+        except ValidationError:
+            return None, None, None
+        if isinstance(schedule, datetime):
+            schedule = schedule.isoformat()
+        return ident, None if schedule is None else str(schedule), line
+
+    def is_fatal(self, error: ApiError) -> bool:
+        return is_fatal_default(error)
+
+
+class AddCustomers(_EightByEight):
+    """Adapter for the add endpoint: batches of customers, one 207 answer per item."""
+
+    def prepare(self, raw: Any) -> tuple[int | None, Any]:
+        # A payload is the wire id alone (the common case: no dict to keep alive per pending
+        # item) or the whole wire object when it carries a schedule.
+        if type(raw) is int and 0 <= raw <= MAX_CUSTOMER_ID:  # the fast path
+            return raw, str(raw) if self.as_string else raw
+        ident, schedule, _ = _split(raw)
+        if self.validate:
+            key: int | None = _customer_id(ident)
+            wire_id: Any = str(key) if self.as_string else key
+            when = _schedule(schedule, check_window=True)
+        else:
+            try:
+                key = _customer_id(ident)
+                wire_id = str(key) if self.as_string else key
+            except ValidationError:
+                key, wire_id = None, ident
+            try:
+                when = _schedule(schedule, check_window=False)
+            except ValidationError:
+                when = str(schedule)
+        if when is None:
+            return key, wire_id
+        return key, {"customer-id": wire_id, "schedule-date-time": when}
+
+    def prepare_chunk(self, chunk: list[Any]) -> tuple[list[Any], list[Any]] | None:
+        # Plain ints in range (a range, a list of ints, a database column): no per-item work.
+        if set(map(type, chunk)) != {int} or min(chunk) < 0 or max(chunk) > MAX_CUSTOMER_ID:
+            return None
+        return chunk, ([str(x) for x in chunk] if self.as_string else chunk)
+
+    def describe(self, payload: Any) -> tuple[Any, str | None]:
+        if payload.__class__ is dict:
+            return payload.get("customer-id"), payload.get("schedule-date-time")
+        return payload, None
+
+    def encode(self, payloads: list[Any]) -> bytes:
+        return dump_json([p if p.__class__ is dict else {"customer-id": p} for p in payloads])
+
+    async def send(
+        self, payloads: list[Any], body: bytes | None
+    ) -> list[tuple[int, str | None]] | None:
+        answer = await self.session.send(
+            "POST", f"/api/tstats/campaigns/{self.target}/customers", body=body, write=True
+        )
+        try:
+            data = answer.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, list):
+            if answer.status == 207:
+                return [(0, "unreadable 207 answer")] * len(payloads)
+            return [(answer.status, None)] * len(payloads)
+        if len(data) == len(payloads):
+            try:
+                statuses = [element["http-status"] for element in data]
+            except (TypeError, KeyError):
+                pass
+            else:
+                if statuses.count(200) == len(statuses):
+                    return None  # every item added: the common case, no per-item work
+            return [_status(element) for element in data]
+        return _match_by_id(payloads, data)
+
+    def classify(self, status: int, message: str | None) -> Verdict:
+        if is_duplicate_message(message):
+            return Verdict.PRESENT
+        if status == 429 or is_capacity_message(message):
+            return Verdict.THROTTLE
+        if status == 503:
+            return Verdict.THROTTLE
+        if status == 206 or status == 0:
+            return Verdict.UNKNOWN
+        if status >= 500:
+            return Verdict.RETRY
+        return Verdict.REJECT
+
+
+def _status(element: Any) -> tuple[int, str | None]:
+    if not isinstance(element, dict):
+        return 0, "unreadable item in the answer"
+    status = element.get("http-status")
+    if type(status) is not int:
+        try:
+            status = int(str(status).strip())
+        except ValueError:
+            return 0, "unreadable http-status in the answer"
+    message = element.get("message")
+    return status, None if message is None else str(message)
+
+
+def _match_by_id(payloads: list[Any], data: list[Any]) -> list[tuple[int, str | None]]:
+    """Pair answers with items by customer id when the answer does not list one per item."""
+    by_id: dict[str, tuple[int, str | None]] = {}
+    for element in data:
+        if isinstance(element, dict) and element.get("customer-id") is not None:
+            by_id.setdefault(str(element["customer-id"]), _status(element))
+    missing = (0, "no answer for this item")
+    return [
+        by_id.get(str(p.get("customer-id") if p.__class__ is dict else p), missing)
+        for p in payloads
+    ]
+
+
+class RemoveCustomers(_EightByEight):
+    """Adapter for removals: one ``DELETE`` per customer."""
+
+    def __init__(
+        self, session: Session, campaign_id: int, *, as_string: bool, validate: bool
+    ) -> None:
+        super().__init__(session, campaign_id, as_string=as_string, validate=validate)
+        self.operation = "remove"
+        self.max_batch = 1
+
+    def prepare(self, raw: Any) -> tuple[int | None, Any]:
+        if type(raw) is int and 0 <= raw <= MAX_CUSTOMER_ID:
+            return raw, raw
+        ident, _, _ = _split(raw)
+        key = _customer_id(ident)
+        return key, key
+
+    def prepare_chunk(self, chunk: list[Any]) -> tuple[list[Any], list[Any]] | None:
+        return None
+
+    def describe(self, payload: Any) -> tuple[Any, str | None]:
+        return payload, None
+
+    def encode(self, payloads: list[Any]) -> None:
+        return None
+
+    async def send(
+        self, payloads: list[Any], body: bytes | None
+    ) -> list[tuple[int, str | None]] | None:
+        results: list[tuple[int, str | None]] = []
+        for customer in payloads:
+            answer = await self.session.send(
+                "DELETE", f"/api/tstats/campaigns/{self.target}/customers/{customer}", write=True
+            )
+            results.append((answer.status, None))
+        return results
+
+    def classify(self, status: int, message: str | None) -> Verdict:
+        text = (message or "").lower()
+        if status == 404 and "not found" in text and "campaign" not in text:
+            return Verdict.PRESENT  # "Customer not found.": nothing to remove
+        if status == 429 or status == 503:
+            return Verdict.THROTTLE
+        if status >= 500:
+            return Verdict.RETRY
+        return Verdict.REJECT

@@ -1,0 +1,65 @@
+"""The bulk engine: stream millions of items through a provider's endpoint, exactly accounted.
+
+``sources`` reads files, ``engine`` chunks, sends, retries and adapts, ``limiter`` paces,
+``journal`` checkpoints, ``report`` counts. Provider clients call :func:`run_bulk` and
+:func:`iter_bulk` with an adapter of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from .engine import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_CONCURRENCY,
+    MAX_RECORDS,
+    Adapter,
+    BulkOptions,
+    Engine,
+    Verdict,
+    iterate_outcomes,
+)
+from .limiter import AdaptiveLimiter, TokenBucket
+from .report import Bucket, BulkReport, ItemOutcome, Progress
+from .sources import SourceRow, read_customers
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_CONCURRENCY",
+    "MAX_RECORDS",
+    "Adapter",
+    "AdaptiveLimiter",
+    "Bucket",
+    "BulkOptions",
+    "BulkReport",
+    "Engine",
+    "ItemOutcome",
+    "Progress",
+    "SourceRow",
+    "TokenBucket",
+    "Verdict",
+    "iter_bulk",
+    "read_customers",
+    "run_bulk",
+]
+
+
+async def run_bulk(
+    adapter: Adapter, source: Any, options: BulkOptions, *, connection_limit: int = 0
+) -> BulkReport:
+    """Run one bulk operation to the end and return its report."""
+    return await Engine(adapter, options, connection_limit=connection_limit).run(source)
+
+
+async def iter_bulk(
+    adapter: Adapter, source: Any, options: BulkOptions, *, connection_limit: int = 0
+) -> AsyncIterator[list[ItemOutcome]]:
+    """Run one bulk operation, yielding each finished batch's outcomes as they complete."""
+    queue: asyncio.Queue[list[ItemOutcome] | None] = asyncio.Queue(
+        maxsize=max(2, options.concurrency * 2)
+    )
+    engine = Engine(adapter, options, connection_limit=connection_limit, outcomes=queue)
+    async for outcomes in iterate_outcomes(engine, source, queue):
+        yield outcomes

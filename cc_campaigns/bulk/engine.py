@@ -1,0 +1,899 @@
+"""The bulk engine: chunk, send, retry, adapt, journal, report.
+
+Provider-neutral: everything that knows a vendor lives in an :class:`Adapter` (how to validate
+and encode an item, how to send a batch, how to read a per-item answer). The engine reads the
+source in order, paced by free send slots (it never materialises the source), cuts it into
+windows of positions, sends each window's valid items as one batch, retries only what is
+retryable, and accounts for every item in exactly one bucket of the :class:`BulkReport`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import itertools
+import time
+from collections import Counter
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sized
+from pathlib import Path
+from typing import Any, Protocol
+
+import attrs
+
+from .._idset import IdSet
+from ..errors import (
+    ApiError,
+    AuthenticationError,
+    CampaignNotDynamicError,
+    CampaignNotEnabledError,
+    CampaignNotStartedError,
+    CampaignsError,
+    CampaignStoppedError,
+    InvalidTransitionError,
+    NotFoundError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
+from ..retry import DEFAULT_RETRY, RetryBudget, RetryPolicy
+from .journal import Intervals, Journal
+from .limiter import AdaptiveLimiter
+from .report import Bucket, BulkReport, ItemOutcome, Progress, RejectsWriter
+from .sources import SourceRow
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_CONCURRENCY",
+    "MAX_RECORDS",
+    "Adapter",
+    "BulkOptions",
+    "Engine",
+    "Verdict",
+]
+
+#: Items per add request. No maximum is documented; 8x8's newer API caps batches at 100, so we
+#: stay conservative while keeping the per-request overhead small.
+DEFAULT_BATCH_SIZE = 500
+#: Most requests in flight at once (the adaptive limit moves between 1 and this).
+DEFAULT_CONCURRENCY = 16
+#: The documented maximum of records per upload.
+MAX_RECORDS = 5_000_000
+#: Pending (read but unfinished) batches per unit of concurrency: bounds memory.
+_WINDOWS_PER_SLOT = 2
+#: A window closes after this many items per batch slot, even if few of them are sendable.
+_WINDOW_SPAN = 4
+#: Source items pulled per chunk.
+_CHUNK = 1024
+#: Seconds between two progress callbacks.
+_PROGRESS_INTERVAL = 0.25
+#: Items of each bucket kept as samples in the report.
+_SAMPLES = 5
+
+
+class Verdict(enum.Enum):
+    """How the engine treats one per-item answer."""
+
+    #: Done, and it counts as added (removed, for a removal).
+    OK = "ok"
+    #: Done: it was already there (a removal: it was not there).
+    PRESENT = "present"
+    #: Not applied; try again (throttling or a transient server error).
+    RETRY = "retry"
+    #: Like RETRY, and the service is pushing back: slow down.
+    THROTTLE = "throttle"
+    #: Maybe applied, maybe not (206, an unreadable answer): send again to find out.
+    UNKNOWN = "unknown"
+    #: Refused for good.
+    REJECT = "reject"
+
+
+class Adapter(Protocol):
+    """What the engine needs to know of one provider's endpoint."""
+
+    #: ``"add"`` or ``"remove"``.
+    operation: str
+    #: The campaign (or outdial) the items go to.
+    target: Any
+    #: Items per request at most (``1`` for one-item endpoints), or None for no limit.
+    max_batch: int | None
+
+    def prepare(self, raw: Any) -> tuple[int | None, Any]:
+        """Validate one source item: ``(dedupe key or None, payload)``.
+
+        Raises:
+            ValidationError: the item is invalid; its message becomes the reason.
+        """
+
+    def prepare_chunk(self, chunk: list[Any]) -> tuple[list[Any], list[Any]] | None:
+        """Optional fast path: ``(keys, payloads)`` for a whole chunk when every item of it is
+        valid as it stands (e.g. all plain ints in range); ``None`` to go item by item."""
+
+    def describe(self, payload: Any) -> tuple[Any, str | None]:
+        """(id, schedule text) of a payload, for the report and the rejects file."""
+
+    def raw_id(self, raw: Any) -> tuple[Any, str | None, int | None]:
+        """(id, schedule, line) of a raw source item that could not be prepared."""
+
+    async def send(
+        self, payloads: list[Any], body: bytes | None
+    ) -> list[tuple[int, str | None]] | None:
+        """Send one batch; return one ``(http status, message)`` per payload, in order, or
+        ``None`` when every item was accepted (the common case, kept cheap).
+
+        Raises:
+            ApiError, TransportError: the whole request failed.
+        """
+
+    def encode(self, payloads: list[Any]) -> bytes | None:
+        """The request body of a batch, serialised once (None when the adapter has none)."""
+
+    def classify(self, status: int, message: str | None) -> Verdict:
+        """The verdict on one per-item answer that is not a plain success."""
+
+    def is_fatal(self, error: ApiError) -> bool:
+        """Whether a whole-request error ends the upload (no retry can fix it)."""
+
+
+#: Whole-request errors that no retry can fix, for every provider.
+FATAL_ERRORS: tuple[type[ApiError], ...] = (
+    AuthenticationError,
+    CampaignStoppedError,
+    CampaignNotDynamicError,
+    CampaignNotEnabledError,
+    CampaignNotStartedError,
+    InvalidTransitionError,
+)
+
+
+def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ValidationError(f"{attribute.name} must be >= 1, got {value!r}")
+
+
+def _optional_non_negative(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and value < 0:
+        raise ValidationError(f"{attribute.name} must be >= 0, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class BulkOptions:
+    """Options of one bulk run (validated at construction)."""
+
+    #: Items per request.
+    batch_size: int = attrs.field(default=DEFAULT_BATCH_SIZE, validator=_positive)
+    #: Most requests in flight (the adaptive limit moves between 1 and this).
+    concurrency: int = attrs.field(default=DEFAULT_CONCURRENCY, validator=_positive)
+    #: Items beyond this count are not sent (default: the documented 5,000,000).
+    max_records: int = attrs.field(default=MAX_RECORDS, validator=_positive)
+    #: Check items client-side as the server would (opt-out).
+    validate: bool = True
+    #: Send each id once; repeats are counted ``duplicate_in_input``.
+    dedupe: bool = True
+    #: Journal file: rerun with the same source and checkpoint to resume.
+    checkpoint: str | Path | None = None
+    #: File (CSV or .jsonl) that receives every item that was not added.
+    rejects: str | Path | None = None
+    #: Abort once more than this many items ended invalid, rejected or unknown.
+    max_errors: int | None = attrs.field(default=None, validator=_optional_non_negative)
+    #: Called with a :class:`Progress` at most a few times a second.
+    on_progress: Callable[[Progress], Any] | None = None
+    #: Retry policy of each batch (a fresh retry state per batch).
+    retry: RetryPolicy = DEFAULT_RETRY
+    #: Shared retry allowance: tokens at the start (each success earns back a fifth).
+    retry_budget: float = 100.0
+    #: Requests per second cap (token bucket), or None.
+    rate: float | None = None
+    #: Adapt concurrency to throttling (AIMD); False keeps it at ``concurrency``.
+    adaptive: bool = True
+    #: The source's size when known (for progress and ETA); taken from ``len()`` if possible.
+    total: int | None = None
+    #: Validate and count, send nothing.
+    dry_run: bool = False
+    #: Set it to stop gracefully: nothing new is sent, in-flight batches finish and are
+    #: journaled, the rest is ``not_sent`` and the report says "interrupted".
+    stop: asyncio.Event | None = None
+
+
+class _Abort(Exception):
+    """Internal: the upload is being aborted; stop this batch."""
+
+
+class _Retry(Exception):
+    """Internal: some items of the batch must be sent again."""
+
+    def __init__(self, reason: str, retry_after: float | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+#: The result of an item added on its first try (shared: compared by identity).
+_ADDED: tuple[Bucket, int | None, str | None] = (Bucket.ADDED, 200, None)
+#: Marks an added item whose earlier attempt had an unknown outcome.
+CONFIRMED_ON_RETRY = "confirmed on retry"
+
+
+class _Batch:
+    """One window of source positions and the items of it that are sent together."""
+
+    __slots__ = ("body", "end", "lines", "local", "local_counts", "maybe", "payloads", "start")
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.end = start
+        self.payloads: list[Any] = []
+        self.lines: list[int | None] = []
+        #: Outcomes resolved client-side (invalid, duplicate in input) in this window.
+        self.local: list[ItemOutcome] = []
+        self.local_counts: Counter[Bucket] = Counter()
+        #: Indices whose earlier attempt may have been applied.
+        self.maybe: set[int] = set()
+        self.body: bytes | None = None
+
+
+class Engine:
+    """Runs one bulk operation. Use :func:`cc_campaigns.bulk.run_bulk` or the client methods."""
+
+    def __init__(
+        self,
+        adapter: Adapter,
+        options: BulkOptions,
+        *,
+        connection_limit: int = 0,
+        outcomes: asyncio.Queue[list[ItemOutcome] | None] | None = None,
+    ) -> None:
+        self.adapter = adapter
+        self.options = options
+        concurrency = options.concurrency
+        if connection_limit > 0:
+            concurrency = min(concurrency, connection_limit)
+        self.batch_size = min(options.batch_size, adapter.max_batch or options.batch_size)
+        self.limiter = AdaptiveLimiter(
+            concurrency, rate=options.rate, adaptive=options.adaptive, initial=None
+        )
+        self.budget = RetryBudget(capacity=options.retry_budget)
+        self.report = BulkReport(
+            operation=adapter.operation,
+            campaign_id=adapter.target,
+            dry_run=options.dry_run,
+            checkpoint=str(options.checkpoint) if options.checkpoint else None,
+            rejects=str(options.rejects) if options.rejects else None,
+        )
+        self._outcomes = outcomes
+        self._windows = asyncio.Semaphore(concurrency * _WINDOWS_PER_SLOT)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._abort_reason: str | None = None
+        self._fatal: ApiError | None = None
+        self._crash: Exception | None = None
+        self._deferred: list[ItemOutcome] = []
+        self._journal: Journal | None = None
+        self._rejects: RejectsWriter | None = None
+        self._seen = IdSet() if options.dedupe else None
+        self._errors = 0
+        self._done = 0
+        self._started = 0.0
+        self._last_progress = 0.0
+
+    # -- the run ------------------------------------------------------------------------
+
+    async def run(self, source: Any) -> BulkReport:
+        """Process ``source`` to the end; return the report.
+
+        Raises:
+            ApiError: a whole-request error no retry can fix (campaign stopped, not dynamic,
+                not enabled, not started, authentication): the upload stops at once, and the
+                error carries the report of everything so far in ``error.report``.
+            asyncio.CancelledError: the task was cancelled; the checkpoint stays consistent.
+        """
+        options = self.options
+        self._started = time.monotonic()
+        total = options.total
+        if total is None and isinstance(source, Sized):
+            total = len(source)
+        self._total = total
+        done_windows = Intervals()
+        maybe_windows = Intervals()
+        try:
+            if options.checkpoint is not None and not options.dry_run:
+                self._journal = Journal(
+                    options.checkpoint, operation=self.adapter.operation, target=self.adapter.target
+                )
+                state = self._journal.state
+                done_windows = state.done_intervals
+                maybe_windows = state.pending_intervals
+                self._restore(state)
+            if options.rejects is not None:
+                offset = None
+                if self._journal is not None and self._journal.resuming:
+                    offset = self._journal.state.rejects_offset
+                self._rejects = RejectsWriter(options.rejects, resume_offset=offset)
+            await self._read(source, done_windows, maybe_windows)
+            if self._tasks:
+                await asyncio.gather(*list(self._tasks))
+        except BaseException:
+            for task in self._tasks:
+                task.cancel()
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._close()
+            raise
+        self._write_deferred()
+        self._close()
+        report = self.report
+        report.elapsed = time.monotonic() - self._started
+        report.concurrency_history = list(self.limiter.history)
+        if self._abort_reason is not None:
+            report.aborted = True
+            report.abort_reason = self._abort_reason
+        self._progress(force=True)
+        if self._crash is not None:
+            raise self._crash
+        if self._fatal is not None:
+            self._fatal.report = report
+            raise self._fatal
+        return report
+
+    def _restore(self, state: Any) -> None:
+        report = self.report
+        restored = 0
+        for bucket in Bucket:
+            value = int(state.counts.get(bucket.value, 0))
+            setattr(report, bucket.value, value)
+            restored += value
+        report.submitted = restored
+        report.add_reasons(state.reasons)
+        report.retries = state.retries
+        report.requests = state.requests
+        report.throttled = state.throttled
+        report.batches = state.batches
+        report.confirmed_on_retry = state.confirmed_on_retry
+        report.resumed = restored > 0 or bool(state.started)
+        report.resumed_items = restored
+        self._errors = report.invalid + report.rejected + report.unknown
+        self._done = restored
+
+    def _close(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+        if self._rejects is not None:
+            self._rejects.close()
+
+    async def _chunks(self, source: Any) -> AsyncIterator[list[Any]]:
+        if isinstance(source, AsyncIterable):
+            chunk: list[Any] = []
+            async for item in source:
+                chunk.append(item)
+                if len(chunk) >= _CHUNK:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+            return
+        if not isinstance(source, Iterable) or isinstance(source, (str, bytes)):
+            raise ValidationError(
+                "source must be an iterable or async iterable of customers "
+                f"(ints, digit strings, CustomerItem or mappings), got {type(source).__name__}"
+            )
+        iterator = iter(source)
+        while True:
+            chunk = list(itertools.islice(iterator, _CHUNK))
+            if not chunk:
+                return
+            yield chunk
+
+    async def _read(self, source: Any, done: Intervals, maybe: Intervals) -> None:
+        """The reading loop: the hot path, one iteration per source item.
+
+        Locals stand in for attributes on purpose: this loop runs millions of times.
+        """
+        prepare = self.adapter.prepare
+        seen = self._seen
+        add_seen = seen.add if seen is not None else None
+        max_records = self.options.max_records
+        stop = self.options.stop
+        batch_size = self.batch_size
+        span = batch_size * _WINDOW_SPAN
+        resuming = len(done) > 0 or len(maybe) > 0
+        position = 0
+        over_limit = 0
+        batch = _Batch(0)
+        add_payload, add_line, count = batch.payloads.append, batch.lines.append, 0
+        aborting = False
+        prepare_chunk = self.adapter.prepare_chunk
+        add_many = seen.add_many if seen is not None else None
+        async for chunk in self._chunks(source):
+            size = len(chunk)
+            fast = None
+            if not (resuming or aborting) and position + size <= max_records:
+                fast = prepare_chunk(chunk)
+            if fast is not None:
+                # The whole chunk is valid: dedupe it in one call, extend batches by slices.
+                keys, payloads = fast
+                repeats = set(add_many(keys)) if add_many is not None else ()
+                index = 0
+                while index < size:
+                    take = min(size - index, batch_size - count, span - (position - batch.start))
+                    end = index + take
+                    if repeats and not repeats.isdisjoint(range(index, end)):
+                        for i in range(index, end):
+                            if i in repeats:
+                                self._local(
+                                    batch,
+                                    chunk[i],
+                                    position + i - index,
+                                    Bucket.DUPLICATE_IN_INPUT,
+                                    None,
+                                )
+                            else:
+                                add_payload(payloads[i])
+                                add_line(position + i - index + 1)
+                                count += 1
+                    else:
+                        batch.payloads.extend(payloads[index:end])
+                        batch.lines.extend(range(position + 1, position + take + 1))
+                        count += take
+                    position += take
+                    index = end
+                    if count >= batch_size or position - batch.start >= span:
+                        batch.end = position
+                        await self._dispatch(batch)
+                        aborting = self._abort_reason is not None
+                        batch = _Batch(position)
+                        add_payload, add_line = batch.payloads.append, batch.lines.append
+                        count = 0
+                if stop is not None and stop.is_set():
+                    self._abort("interrupted: stopped before the end of the source")
+                aborting = self._abort_reason is not None
+                continue
+            for raw in chunk:
+                here = position
+                position += 1
+                maybe_here = False
+                if resuming:
+                    if done.contains_increasing(here):
+                        if add_seen is not None:
+                            try:
+                                key = prepare(raw)[0]
+                            except ValidationError:
+                                key = None
+                            if key is not None:
+                                add_seen(key)
+                        if batch.start == here:
+                            batch.start = position
+                        continue
+                    maybe_here = maybe.contains_increasing(here)
+                if aborting or position > max_records:
+                    if position > max_records:
+                        over_limit += 1
+                    self._not_sent_raw(raw, here)
+                    continue
+                try:
+                    key, payload = prepare(raw)
+                except ValidationError as err:
+                    self._local(batch, raw, here, Bucket.INVALID, str(err))
+                else:
+                    if add_seen is not None and key is not None and not add_seen(key):
+                        self._local(batch, raw, here, Bucket.DUPLICATE_IN_INPUT, None)
+                    else:
+                        if maybe_here:
+                            batch.maybe.add(count)
+                        add_payload(payload)
+                        add_line(raw.line if raw.__class__ is SourceRow else position)
+                        count += 1
+                if count >= batch_size or position - batch.start >= span:
+                    batch.end = position
+                    await self._dispatch(batch)
+                    aborting = self._abort_reason is not None
+                    batch = _Batch(position)
+                    add_payload, add_line, count = batch.payloads.append, batch.lines.append, 0
+            if stop is not None and stop.is_set():
+                self._abort("interrupted: stopped before the end of the source")
+            aborting = self._abort_reason is not None
+        batch.end = max(batch.start, position)
+        if batch.end > batch.start:
+            await self._dispatch(batch)
+        if over_limit:
+            self._abort(
+                f"the source has {max_records + over_limit:,} records, more than max_records="
+                f"{max_records:,} (the documented maximum per upload is {MAX_RECORDS:,}); "
+                f"the last {over_limit:,} were not sent"
+            )
+
+    def _local(self, batch: _Batch, raw: Any, position: int, bucket: Bucket, reason: Any) -> None:
+        ident, schedule, line = self.adapter.raw_id(raw)
+        outcome = ItemOutcome(
+            customer_id=ident,
+            bucket=bucket,
+            message=reason,
+            schedule=schedule,
+            line=line or position + 1,
+        )
+        batch.local.append(outcome)
+        batch.local_counts[bucket] += 1
+
+    def _not_sent_raw(self, raw: Any, position: int) -> None:
+        ident, schedule, line = self.adapter.raw_id(raw)
+        reason = self._abort_reason or "over max_records"
+        self._count_not_sent(
+            [ItemOutcome(ident, Bucket.NOT_SENT, None, reason, schedule, line or position + 1)]
+        )
+
+    def _count_not_sent(self, outcomes: list[ItemOutcome]) -> None:
+        report = self.report
+        report.submitted += len(outcomes)
+        report.not_sent += len(outcomes)
+        self._done += len(outcomes)
+        if outcomes:
+            reason = outcomes[0].message or "not sent"
+            report.reasons[reason] = report.reasons.get(reason, 0) + len(outcomes)
+            self._sample(Bucket.NOT_SENT, outcomes[0])
+        self._deferred.extend(outcomes)
+        if len(self._deferred) >= 4096:
+            self._write_deferred()
+
+    def _write_deferred(self) -> None:
+        if self._rejects is not None and self._deferred:
+            self._rejects.write(self._deferred)
+        self._deferred = []
+
+    async def _dispatch(self, batch: _Batch) -> None:
+        await self._windows.acquire()
+        task = asyncio.create_task(self._run_batch(batch))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        await asyncio.sleep(0)  # let the batch start before reading on
+
+    # -- one batch ------------------------------------------------------------------------
+
+    async def _run_batch(self, batch: _Batch) -> None:
+        try:
+            results = await self._send_batch(batch)
+            await self._finish(batch, results)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # a bug or an unforeseen error: stop, and surface it
+            if self._crash is None:
+                self._crash = err
+            self._abort(f"internal error: {err!r}")
+        finally:
+            self._windows.release()
+
+    async def _send_batch(self, batch: _Batch) -> list[tuple[Bucket, int | None, str | None]]:
+        """Send the batch, resending what is retryable; one (bucket, status, message) each."""
+        count = len(batch.payloads)
+        final: list[tuple[Bucket, int | None, str | None] | None] = [None] * count
+        if count == 0:
+            return []
+        if self.options.dry_run:
+            return [(Bucket.NOT_SENT, None, "dry run: not sent")] * count
+        if self._abort_reason is not None:
+            return [(Bucket.NOT_SENT, None, self._abort_reason)] * count
+        if self._journal is not None:
+            self._journal.started(batch.start, batch.end)
+        pending = list(range(count))
+        last: dict[int, tuple[int | None, str]] = {}
+        self.report.batches += 1
+        retrying = self.options.retry.retrying(
+            lambda err: isinstance(err, _Retry), may_retry=self._may_retry
+        )
+        attempt_number = 0
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempt_number += 1
+                    if attempt_number > 1:
+                        self.report.retries += 1
+                    pending = await self._attempt(batch, pending, final, last)
+        except _Retry:
+            pass  # retries exhausted: what is still pending is settled below
+        except _Abort:
+            for index in pending:
+                final[index] = (Bucket.NOT_SENT, None, self._abort_reason)
+            pending = []
+        if pending and self.budget.exhausted and self._abort_reason is None:
+            status, reason = last.get(pending[0], (None, "unknown"))
+            self._abort(
+                f"the service keeps failing: retry budget exhausted after "
+                f"{self.budget.spent:,} retries (last: {reason})"
+            )
+        for index in pending:
+            status, reason = last.get(index, (None, "no answer"))
+            gave_up = f"gave up after {attempt_number} attempts: {reason}"
+            bucket = Bucket.UNKNOWN if index in batch.maybe else Bucket.REJECTED
+            final[index] = (bucket, status, gave_up if bucket is Bucket.REJECTED else reason)
+        return [f if f is not None else (Bucket.UNKNOWN, None, "no answer") for f in final]
+
+    def _may_retry(self) -> bool:
+        if self._abort_reason is not None:
+            return False
+        return self.budget.spend()
+
+    async def _attempt(
+        self,
+        batch: _Batch,
+        pending: list[int],
+        final: list[tuple[Bucket, int | None, str | None] | None],
+        last: dict[int, tuple[int | None, str]],
+    ) -> list[int]:
+        if self._abort_reason is not None:
+            raise _Abort
+        adapter = self.adapter
+        whole = len(pending) == len(batch.payloads)
+        payloads = batch.payloads if whole else [batch.payloads[i] for i in pending]
+        if whole:
+            if batch.body is None:
+                batch.body = adapter.encode(payloads)
+            body = batch.body
+        else:
+            body = adapter.encode(payloads)
+        ticket = await self.limiter.acquire()
+        if self._abort_reason is not None:
+            self.limiter.release(ticket, success=False)
+            raise _Abort
+        self.report.requests += 1
+        try:
+            answers = await adapter.send(payloads, body)
+        except (ApiError, TransportError) as err:
+            return self._whole_request_failed(err, ticket, batch, pending, final, last)
+        except BaseException:
+            self.limiter.release(ticket, success=False)
+            raise
+        if answers is None:  # every item accepted
+            if whole:
+                final[:] = [_ADDED] * len(final)
+            else:
+                for index in pending:
+                    final[index] = _ADDED
+            self.limiter.release(ticket, success=True)
+            self.budget.earn()
+            return []
+        retry: list[int] = []
+        throttled = False
+        retry_reason = ""
+        for index, (status, message) in zip(pending, answers, strict=False):
+            if 200 <= status < 300 and status != 206:
+                final[index] = _ADDED
+                continue
+            verdict = adapter.classify(status, message)
+            if verdict is Verdict.PRESENT:
+                if index in batch.maybe:
+                    final[index] = (Bucket.ADDED, status, CONFIRMED_ON_RETRY)
+                else:
+                    final[index] = (Bucket.ALREADY_PRESENT, status, message)
+            elif verdict is Verdict.OK:
+                final[index] = (Bucket.ADDED, status, None)
+            elif verdict is Verdict.REJECT:
+                final[index] = (Bucket.REJECTED, status, message or f"HTTP {status}")
+            else:
+                if verdict is Verdict.UNKNOWN:
+                    batch.maybe.add(index)
+                throttled = throttled or verdict is Verdict.THROTTLE
+                retry_reason = message or f"HTTP {status}"
+                last[index] = (status, retry_reason)
+                retry.append(index)
+        if throttled:
+            self.report.throttled += 1
+        self.limiter.release(ticket, throttled=throttled, success=True)
+        self.budget.earn()
+        if retry:
+            raise _Retry(retry_reason, None)
+        return []
+
+    def _whole_request_failed(
+        self,
+        err: ApiError | TransportError,
+        ticket: Any,
+        batch: _Batch,
+        pending: list[int],
+        final: list[tuple[Bucket, int | None, str | None] | None],
+        last: dict[int, tuple[int | None, str]],
+    ) -> list[int]:
+        adapter = self.adapter
+        if isinstance(err, ApiError) and adapter.is_fatal(err):
+            self.limiter.release(ticket, success=False)
+            if self._fatal is None:
+                self._fatal = err
+            self._abort(str(err))
+            raise _Abort from err
+        maybe_applied = isinstance(err, OutcomeUnknownError) or (
+            isinstance(err, TransportError) and not _connect_failed(err)
+        )
+        throttled = isinstance(err, RateLimitedError) or (
+            isinstance(err, ServerError) and err.status == 503
+        )
+        retryable = (
+            maybe_applied
+            or throttled
+            or isinstance(err, (TransportError, ServerError, RateLimitedError))
+        )
+        self.limiter.release(ticket, throttled=throttled, success=False)
+        if throttled:
+            self.report.throttled += 1
+            if isinstance(err, ApiError) and err.retry_after:
+                self.limiter.pause(min(err.retry_after, self.options.retry.retry_after_max))
+        status = err.status if isinstance(err, ApiError) else None
+        reason = err.message if isinstance(err, (ApiError, TransportError)) else str(err)
+        if retryable:
+            if maybe_applied:
+                batch.maybe.update(pending)
+            for index in pending:
+                last[index] = (status, reason)
+            raise _Retry(reason, err.retry_after if isinstance(err, ApiError) else None)
+        # A whole-request refusal that is not fatal: every item of it gets that answer.
+        retry: list[int] = []
+        for index in pending:
+            verdict = adapter.classify(status or 0, reason)
+            if verdict is Verdict.PRESENT:
+                if index in batch.maybe:
+                    final[index] = (Bucket.ADDED, status, CONFIRMED_ON_RETRY)
+                else:
+                    final[index] = (Bucket.ALREADY_PRESENT, status, reason)
+            elif verdict is Verdict.OK:
+                final[index] = (Bucket.ADDED, status, None)
+            elif verdict is Verdict.REJECT:
+                final[index] = (Bucket.REJECTED, status, reason)
+            else:
+                last[index] = (status, reason)
+                retry.append(index)
+        if retry:
+            raise _Retry(reason, None)
+        return []
+
+    # -- settling -----------------------------------------------------------------------
+
+    async def _finish(
+        self, batch: _Batch, results: list[tuple[Bucket, int | None, str | None]]
+    ) -> None:
+        """Count the window, stream its rejects, journal it, report progress."""
+        report = self.report
+        counts: Counter[Bucket] = Counter(batch.local_counts)
+        reasons: Counter[str] = Counter()
+        outcomes: list[ItemOutcome] = list(batch.local)
+        for outcome in batch.local:
+            if outcome.bucket is Bucket.INVALID and outcome.message:
+                reasons[outcome.message] += 1
+            self._sample(outcome.bucket, outcome)
+        confirmed = 0
+        want_all = self._outcomes is not None
+        added = results.count(_ADDED)  # C speed: the common case needs no Python loop
+        for index, result in enumerate(results if want_all or added < len(results) else ()):
+            bucket, status, message = result
+            if bucket is Bucket.ADDED:
+                if result is not _ADDED:
+                    added += 1
+                    confirmed += message == CONFIRMED_ON_RETRY
+                if not want_all:
+                    continue
+            ident, schedule = self.adapter.describe(batch.payloads[index])
+            outcome = ItemOutcome(ident, bucket, status, message, schedule, batch.lines[index])
+            outcomes.append(outcome)
+            if bucket is not Bucket.ADDED:
+                counts[bucket] += 1
+                if message and bucket is not Bucket.ALREADY_PRESENT:
+                    reasons[message] += 1
+                self._sample(bucket, outcome)
+        counts[Bucket.ADDED] += added
+        not_added = [o for o in outcomes if o.bucket is not Bucket.ADDED]
+        settled = counts[Bucket.NOT_SENT] == 0
+        if self._rejects is not None:
+            if settled:
+                self._rejects.write(not_added)
+            else:
+                self._deferred.extend(not_added)
+        if settled and self._journal is not None:
+            self._journal.finished(
+                batch.start,
+                batch.end,
+                counts={b.value: n for b, n in counts.items() if n},
+                reasons=dict(reasons),
+                retries=0,
+                requests=0,
+                throttled=0,
+                confirmed_on_retry=confirmed,
+                rejects_offset=self._rejects.offset if self._rejects is not None else None,
+            )
+        for bucket, value in counts.items():
+            setattr(report, bucket.value, getattr(report, bucket.value) + value)
+        total = sum(counts.values())
+        report.submitted += total
+        report.confirmed_on_retry += confirmed
+        report.add_reasons(reasons)
+        self._done += total
+        self._errors += counts[Bucket.INVALID] + counts[Bucket.REJECTED] + counts[Bucket.UNKNOWN]
+        max_errors = self.options.max_errors
+        if max_errors is not None and self._errors > max_errors and self._abort_reason is None:
+            self._abort(f"more than max_errors={max_errors:,} items failed")
+        self._progress()
+        if self._outcomes is not None:
+            await self._outcomes.put(outcomes)
+
+    def _sample(self, bucket: Bucket, outcome: ItemOutcome) -> None:
+        samples = self.report.samples.setdefault(bucket.value, [])
+        if len(samples) < _SAMPLES:
+            samples.append(
+                {
+                    "customer_id": outcome.customer_id,
+                    "message": outcome.message,
+                    "http_status": outcome.http_status,
+                    "line": outcome.line,
+                }
+            )
+
+    def _abort(self, reason: str) -> None:
+        if self._abort_reason is None:
+            self._abort_reason = reason
+
+    def _progress(self, *, force: bool = False) -> None:
+        callback = self.options.on_progress
+        if callback is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_progress < _PROGRESS_INTERVAL:
+            return
+        self._last_progress = now
+        elapsed = now - self._started
+        report = self.report
+        fresh = self._done - report.resumed_items
+        rate = fresh / elapsed if elapsed > 0 else 0.0
+        total = self._total
+        eta = None
+        if total is not None and rate > 0:
+            eta = max(0.0, (total - self._done) / rate)
+        callback(
+            Progress(
+                done=self._done,
+                total=total,
+                added=report.added,
+                failed=report.failed,
+                rate=rate,
+                eta=eta,
+                in_flight=self.limiter.in_flight,
+                concurrency=self.limiter.current,
+                retries=report.retries,
+                elapsed=elapsed,
+            )
+        )
+
+
+def _connect_failed(err: TransportError) -> bool:
+    """True when the request never reached the server (so it cannot have been applied)."""
+    cause = err.__cause__
+    name = type(cause).__name__ if cause is not None else ""
+    return name in ("ClientConnectorError", "ClientConnectorDNSError", "ClientConnectorSSLError")
+
+
+def is_fatal_default(error: ApiError) -> bool:
+    """The common rule: errors no retry can fix end the upload; a 404 on the campaign too."""
+    if isinstance(error, FATAL_ERRORS):
+        return True
+    return isinstance(error, NotFoundError) and "campaign" in (error.message or "").lower()
+
+
+async def iterate_outcomes(
+    engine: Engine, source: Any, queue: asyncio.Queue[list[ItemOutcome] | None]
+) -> AsyncIterator[list[ItemOutcome]]:
+    """Run ``engine`` in a task and yield each finished batch's outcomes as they complete."""
+
+    async def runner() -> BulkReport:
+        try:
+            return await engine.run(source)
+        finally:
+            await queue.put(None)
+
+    task = asyncio.create_task(runner())
+    try:
+        while True:
+            outcomes = await queue.get()
+            if outcomes is None:
+                break
+            yield outcomes
+        await task
+    finally:
+        if not task.done():
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, CampaignsError):
+                pass

@@ -1,0 +1,226 @@
+"""Pacing of the bulk engine: adaptive concurrency (AIMD), adaptive rate, a shared pause.
+
+:class:`AdaptiveLimiter` bounds the requests in flight between 1 and a maximum. It starts low and
+doubles per round trip (slow start) until the first throttling signal, then halves on throttling
+(at most once per round trip) and grows by about one per round trip, but only while the current
+limit is actually in use. A ``Retry-After`` pauses every sender, not just the one that got it.
+
+Concurrency alone cannot hold a fast client under a rate limit (with a 1 ms round trip, one
+request in flight is already hundreds of requests a second), so throttling also sets a request
+*rate*: the rate the service was observed to accept since the previous throttle, less 10%
+(multiplicative decrease); each success then raises it a little (additive increase). A fixed
+``rate`` cap (VoIPbin's documented per-customer limit) is a :class:`TokenBucket` too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from collections.abc import Callable
+
+__all__ = ["AdaptiveLimiter", "Ticket", "TokenBucket"]
+
+#: How many entries of (elapsed, limit) history are kept before thinning.
+_HISTORY_MAX = 512
+#: The adaptive rate never falls below this many requests per second.
+_MIN_RATE = 0.2
+#: Multiplicative decrease of the paced rate on a throttle.
+_RATE_CUT = 0.85
+#: Additive increase of the paced rate per successful request (so +2% per second).
+_RATE_GROWTH = 0.02
+
+
+class TokenBucket:
+    """A token bucket: ``rate`` tokens per second, holding at most ``burst``."""
+
+    def __init__(
+        self, rate: float, burst: float | None = None, *, clock: Callable[[], float] | None = None
+    ) -> None:
+        if rate <= 0:
+            raise ValueError(f"rate must be > 0, got {rate!r}")
+        self.rate = float(rate)
+        self.burst = float(burst if burst is not None else max(1.0, rate))
+        self._clock = clock or time.monotonic
+        self._tokens = self.burst
+        self._stamp = self._clock()
+
+    def _refill(self) -> None:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    def delay(self, tokens: float = 1.0) -> float:
+        """Take ``tokens`` and return how long to wait before using them (0 when available)."""
+        self._refill()
+        self._tokens -= tokens
+        if self._tokens >= 0:
+            return 0.0
+        return -self._tokens / self.rate
+
+
+class Ticket:
+    """One admitted request: when it started, so a throttle only cuts the limit once per
+    round trip (responses to requests sent before the last cut do not cut again)."""
+
+    __slots__ = ("started",)
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+
+
+class AdaptiveLimiter:
+    """AIMD concurrency limiter with slow start, a shared pause and optional rate pacing.
+
+    Args:
+        maximum: Upper bound of the limit (the ``concurrency`` option).
+        initial: Starting limit (default: ``min(maximum, 4)``; slow start doubles it quickly).
+        rate: Optional requests-per-second cap (token bucket).
+        burst: Token bucket size for ``rate``.
+        adaptive: With False the limit stays at ``maximum`` (no AIMD).
+    """
+
+    def __init__(
+        self,
+        maximum: int,
+        *,
+        initial: int | None = None,
+        rate: float | None = None,
+        burst: float | None = None,
+        adaptive: bool = True,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if maximum < 1:
+            raise ValueError(f"concurrency must be >= 1, got {maximum!r}")
+        self.maximum = maximum
+        self.adaptive = adaptive
+        start = maximum if not adaptive else min(maximum, initial or 4)
+        self.limit = float(max(1, start))
+        self._clock = clock or time.monotonic
+        self._origin = self._clock()
+        self._slow_start = adaptive
+        self._last_cut = -1.0
+        self._pause_until = 0.0
+        self.in_flight = 0
+        self.throttles = 0
+        self._bucket = TokenBucket(rate, burst, clock=self._clock) if rate else None
+        #: The adaptive pacing, set at the first throttle (requests per second).
+        self._pacer: TokenBucket | None = None
+        self._accepted = 0
+        self._window_start = self._origin
+        #: Senders waiting for a slot, first come first served.
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self.history: list[tuple[float, int]] = [(0.0, int(self.limit))]
+
+    @property
+    def paced_rate(self) -> float | None:
+        """The adaptive request rate in force (None until the service first pushed back)."""
+        return self._pacer.rate if self._pacer is not None else None
+
+    @property
+    def current(self) -> int:
+        """The integer limit in force now."""
+        return max(1, int(self.limit))
+
+    def _record(self) -> None:
+        value = self.current
+        if self.history[-1][1] != value:
+            self.history.append((round(self._clock() - self._origin, 3), value))
+            if len(self.history) > _HISTORY_MAX:
+                self.history = self.history[:1] + self.history[1::2]
+
+    def _notify(self) -> None:
+        """Wake as many waiting senders as there are free slots (not all of them)."""
+        free = self.current - self.in_flight
+        waiters = self._waiters
+        while free > 0 and waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                free -= 1
+
+    async def acquire(self) -> Ticket:
+        """Wait for a free slot (and the end of any pause, and a rate token)."""
+        while True:
+            now = self._clock()
+            if now < self._pause_until:
+                await asyncio.sleep(self._pause_until - now)
+                continue
+            if self.in_flight < self.current and not self._waiters:
+                break
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._notify()  # pass the wake-up on to the next sender
+                else:
+                    waiter.cancel()
+                raise
+            if self.in_flight < self.current:
+                break
+            # Another sender took the slot between the wake-up and now: wait again.
+        self.in_flight += 1
+        wait = 0.0
+        for bucket in (self._bucket, self._pacer):
+            if bucket is not None:
+                wait = max(wait, bucket.delay())
+        if wait > 0:
+            try:
+                await asyncio.sleep(wait)
+            except BaseException:
+                self.in_flight -= 1
+                self._notify()
+                raise
+        return Ticket(self._clock())
+
+    def release(self, ticket: Ticket, *, throttled: bool = False, success: bool = True) -> None:
+        """Give the slot back, telling the limiter how the request went.
+
+        Args:
+            throttled: The service pushed back (429, 503, "Maximum limit ..."): cut the limit.
+            success: The request was answered normally: grow the limit if it was in use.
+        """
+        saturated = self.in_flight >= self.current
+        self.in_flight -= 1
+        if self.adaptive:
+            if throttled:
+                self.throttles += 1
+                if ticket.started > self._last_cut:
+                    self._cut()
+            elif success:
+                self._accepted += 1
+                if saturated and self.limit < self.maximum:
+                    growth = 1.0 if self._slow_start else 1.0 / self.limit
+                    self.limit = min(float(self.maximum), self.limit + growth)
+                if self._pacer is not None:
+                    # Additive increase: +2% of the rate for every second of successes.
+                    self._pacer.rate += _RATE_GROWTH
+            self._record()
+        self._notify()
+
+    def _cut(self) -> None:
+        now = self._clock()
+        self._slow_start = False
+        self.limit = max(1.0, self.limit / 2)
+        self._last_cut = now
+        window = now - self._window_start
+        if self._pacer is not None:
+            self._pacer.rate = max(_MIN_RATE, self._pacer.rate * _RATE_CUT)
+        elif self._accepted > 0 and window > 0:
+            # First push-back: start pacing just under what the service was seen to accept.
+            rate = max(_MIN_RATE, self._accepted / window * _RATE_CUT)
+            self._pacer = TokenBucket(rate, 1.0, clock=self._clock)
+        self._accepted = 0
+        self._window_start = now
+
+    def pause(self, seconds: float) -> None:
+        """Hold every sender for ``seconds`` (a ``Retry-After``).
+
+        Once the rate is paced, a ``Retry-After`` no longer stops everyone: the cut of the rate
+        already answers it, and the throttled request itself still waits that long before its
+        retry. Stopping every sender would waste the service's capacity for the whole pause.
+        """
+        if seconds > 0 and self._pacer is None:
+            self._pause_until = max(self._pause_until, self._clock() + seconds)

@@ -1,0 +1,493 @@
+"""``CampaignsClient``: one method per 8x8 Dynamic Campaigns endpoint, thin over the session."""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import aiohttp
+import orjson
+
+from .adapters import AddCustomers, RemoveCustomers
+from .bulk import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_CONCURRENCY,
+    MAX_RECORDS,
+    BulkOptions,
+    BulkReport,
+    ItemOutcome,
+    Progress,
+    iter_bulk,
+    run_bulk,
+)
+from .errors import CampaignsError, InvalidTransitionError, ValidationError
+from .models import (
+    Campaign,
+    CampaignRecord,
+    CampaignState,
+    CampaignStatus,
+    ItemResult,
+    StatusChange,
+    transition_allowed,
+)
+from .retry import DEFAULT_RETRY, RetryPolicy
+from .session import (
+    DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_TIMEOUTS,
+    Session,
+    Timeouts,
+    resolve_8x8_base_url,
+)
+from .wire import (
+    campaign_from_wire,
+    customer_to_wire,
+    dump_json,
+    item_result_from_wire,
+    parse_customer_id,
+    records_from_wire,
+    to_customer_item,
+)
+
+__all__ = ["CampaignsClient"]
+
+StatusMethod = Literal["POST", "PATCH"]
+CustomerIdFormat = Literal["int", "string"]
+
+_WHY_REFUSED = {
+    CampaignState.STOPPED: "stopped campaigns cannot be restarted (8x8 allows no transition "
+    "out of STOPPED)",
+    CampaignState.NEW: "a new campaign can only be started (RUNNING)",
+    CampaignState.RUNNING: "a running campaign can only be paused or stopped; pause it before "
+    "purging",
+    CampaignState.PAUSED: "a paused campaign is already paused",
+    CampaignState.PURGED: "a purged campaign can only be started again or stopped",
+}
+
+
+def _basic(username: str, token: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{token}".encode()).decode("ascii")
+
+
+class CampaignsClient:
+    """Async client of the 8x8 Contact Center Dynamic Campaigns API.
+
+    Use it as an async context manager (or call :meth:`close`)::
+
+        async with CampaignsClient("na12", username="acme", data_token=..., action_token=...) as cc:
+            campaign = await cc.get_campaign(125)
+
+    Args:
+        platform: The 8x8 cluster, as in the Configuration Manager URL (``na12``, ``eu5``,
+            ``bc2`` ...). Case-insensitive; a trailing ``b`` is dropped.
+        username: The tenant's API username.
+        data_token: Data Request Token, used for reads.
+        action_token: Action Request Token, used for writes. With only one of the two tokens
+            given, it serves both.
+        base_url: Overrides ``platform`` (simulator, proxy). Plain ``http://`` only on loopback.
+        session: An ``aiohttp.ClientSession`` to borrow; it is never closed by this client.
+        status_method: ``"POST"`` (the user guide, default) or ``"PATCH"`` (the OpenAPI).
+        customer_id_format: ``"int"`` (the user guide, default) or ``"string"`` (the OpenAPI):
+            the JSON type of ``customer-id`` in add requests.
+        timeouts: Connect and total timeouts per request.
+        retry: Retry policy of reads (and of bulk batches).
+        connection_limit: Connector limit of the session this client creates.
+
+    Raises:
+        ValidationError: missing credentials, an unknown platform, or plain http to a
+            non-loopback host.
+    """
+
+    def __init__(
+        self,
+        platform: str | None = None,
+        *,
+        username: str,
+        data_token: str | None = None,
+        action_token: str | None = None,
+        base_url: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        status_method: StatusMethod = "POST",
+        customer_id_format: CustomerIdFormat = "int",
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+    ) -> None:
+        if not username:
+            raise ValidationError("username is required (the tenant's API username)")
+        if not (data_token or action_token):
+            raise ValidationError("give data_token (reads) and/or action_token (writes)")
+        method = str(status_method).upper()
+        if method not in ("POST", "PATCH"):
+            raise ValidationError(f"status_method must be 'POST' or 'PATCH', got {status_method!r}")
+        if customer_id_format not in ("int", "string"):
+            raise ValidationError(
+                f"customer_id_format must be 'int' or 'string', got {customer_id_format!r}"
+            )
+        read_token = data_token or action_token or ""
+        write_token = action_token or data_token or ""
+        self.platform = platform
+        self.username = username
+        self.status_method: StatusMethod = "POST" if method == "POST" else "PATCH"
+        self.customer_id_format: CustomerIdFormat = customer_id_format
+        self._session = Session(
+            resolve_8x8_base_url(platform, base_url),
+            read_headers={"Authorization": _basic(username, read_token)},
+            write_headers={"Authorization": _basic(username, write_token)},
+            secrets=(read_token, write_token),
+            timeouts=timeouts,
+            retry=retry,
+            session=session,
+            connection_limit=connection_limit,
+        )
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> CampaignsClient:
+        """A client configured from ``CC_PLATFORM``, ``CC_BASE_URL``, ``CC_USERNAME``,
+        ``CC_DATA_TOKEN`` and ``CC_ACTION_TOKEN``; keyword arguments override them."""
+        env = os.environ if environ is None else environ
+        options: dict[str, Any] = {
+            "platform": env.get("CC_PLATFORM") or None,
+            "base_url": env.get("CC_BASE_URL") or None,
+            "username": env.get("CC_USERNAME", ""),
+            "data_token": env.get("CC_DATA_TOKEN") or None,
+            "action_token": env.get("CC_ACTION_TOKEN") or None,
+        }
+        options.update(overrides)
+        return cls(**options)
+
+    def __repr__(self) -> str:
+        return (
+            f"CampaignsClient(base_url={self.base_url!r}, username={self.username!r}, "
+            f"status_method={self.status_method!r}, "
+            f"customer_id_format={self.customer_id_format!r})"
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._session.base_url
+
+    @property
+    def session(self) -> Session:
+        """The request path this client sends through (shared with the bulk engine)."""
+        return self._session
+
+    async def __aenter__(self) -> CampaignsClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP session if this client created it. Safe to call twice."""
+        await self._session.close()
+
+    # -- campaign status ------------------------------------------------------------------
+
+    async def get_campaign(self, campaign_id: int) -> Campaign:
+        """The campaign's status and settings (``GET /api/stats/campaigns/{id}.json``).
+
+        Raises:
+            NotFoundError: no such campaign.
+            AuthenticationError: wrong credentials or cluster.
+        """
+        cid = _campaign_id(campaign_id)
+        answer = await self._session.request("GET", f"/api/stats/campaigns/{cid}.json")
+        data = answer.json()
+        body = data.get("campaign") if isinstance(data, Mapping) else None
+        if not isinstance(body, Mapping):
+            raise CampaignsError(f"unexpected status answer for campaign {cid}: {data!r:.200}")
+        return campaign_from_wire(body)
+
+    async def set_status(
+        self,
+        campaign_id: int,
+        status: StatusChange | str,
+        *,
+        current: CampaignState | CampaignStatus | Campaign | None = None,
+        check: bool = True,
+    ) -> None:
+        """Change the campaign's status (``POST`` or ``PATCH /api/tstats/campaigns/{id}``).
+
+        Args:
+            status: ``StatusChange`` or its name (``"RUNNING"``, ``"paused"`` ...).
+            current: The campaign's current state, when known; otherwise it is fetched (with
+                ``check=True``).
+            check: Check the transition against the state machine before sending.
+
+        Raises:
+            ValidationError: an unknown status name.
+            InvalidTransitionError: the state machine refuses it (client-side or server-side).
+            CampaignStoppedError, CampaignNotDynamicError, CampaignNotEnabledError, ...
+        """
+        cid = _campaign_id(campaign_id)
+        change = _status_change(status)
+        path = f"/api/tstats/campaigns/{cid}"
+        if check:
+            state = await self._current_state(cid, current)
+            if state is not None and not transition_allowed(state, change):
+                raise InvalidTransitionError(
+                    f"campaign {cid} is {state.value}; cannot change it to {change.value}: "
+                    f"{_WHY_REFUSED[state]}.",
+                    method=self.status_method,
+                    url=self._session.url(path),
+                )
+        body = orjson.dumps({"status": change.value})
+        await self._session.request(self.status_method, path, body=body, write=True)
+
+    async def _current_state(
+        self, cid: int, current: CampaignState | CampaignStatus | Campaign | None
+    ) -> CampaignState | None:
+        if current is None:
+            current = await self.get_campaign(cid)
+        if isinstance(current, Campaign):
+            return current.state
+        if isinstance(current, CampaignState):
+            return current
+        if isinstance(current, int):
+            # A status code, e.g. ``campaign.status`` (an unknown code is kept as a plain int):
+            # an unknown one is not checked here, the server decides.
+            try:
+                return CampaignStatus(current).state
+            except ValueError:
+                return None
+        try:
+            return CampaignState(str(current).strip().upper())
+        except ValueError:
+            names = ", ".join(s.value for s in CampaignState)
+            raise ValidationError(
+                f"unknown current state {current!r}: use one of {names}"
+            ) from None
+
+    async def start(self, campaign_id: int, **kwargs: Any) -> None:
+        """Set the campaign RUNNING (from NEW, PAUSED or PURGED)."""
+        await self.set_status(campaign_id, StatusChange.RUNNING, **kwargs)
+
+    async def pause(self, campaign_id: int, **kwargs: Any) -> None:
+        """Pause a RUNNING campaign."""
+        await self.set_status(campaign_id, StatusChange.PAUSED, **kwargs)
+
+    async def purge(self, campaign_id: int, **kwargs: Any) -> None:
+        """Purge a PAUSED campaign (flush its queued records)."""
+        await self.set_status(campaign_id, StatusChange.PURGED, **kwargs)
+
+    async def stop(self, campaign_id: int, **kwargs: Any) -> None:
+        """Stop the campaign. STOPPED is final: it can never run again."""
+        await self.set_status(campaign_id, StatusChange.STOPPED, **kwargs)
+
+    # -- records ------------------------------------------------------------------------
+
+    async def add_customers(self, campaign_id: int, items: Iterable[Any]) -> list[ItemResult]:
+        """Add customers in one request (``POST /api/tstats/campaigns/{id}/customers``).
+
+        Items are ints, digit strings, :class:`CustomerItem` or mappings with ``customer_id``
+        (or ``customer-id``) and an optional timezone-aware ``schedule``. Everything is validated
+        before sending. For thousands or millions of customers use :meth:`bulk_add`.
+
+        Returns:
+            One :class:`ItemResult` per item, in order (HTTP 207). A 200 without per-item
+            results counts every item as added.
+
+        Raises:
+            ValidationError: an empty list or a bad item (nothing is sent).
+            OutcomeUnknownError: 206, the service timed out: the items may or may not be in.
+            CampaignStoppedError, CampaignNotStartedError, ...: the whole request was refused.
+        """
+        cid = _campaign_id(campaign_id)
+        customers = []
+        for index, item in enumerate(items):
+            try:
+                customers.append(to_customer_item(item))
+            except ValidationError as err:
+                raise ValidationError(f"item {index}: {err}") from None
+        if not customers:
+            raise ValidationError("no customers to add: the list is empty")
+        as_string = self.customer_id_format == "string"
+        body = dump_json(
+            [customer_to_wire(c.customer_id, c.schedule, as_string=as_string) for c in customers]
+        )
+        answer = await self._session.request(
+            "POST", f"/api/tstats/campaigns/{cid}/customers", body=body, write=True
+        )
+        data = answer.json()
+        if isinstance(data, list):
+            return [item_result_from_wire(element) for element in data]
+        return [ItemResult(customer_id=c.customer_id, http_status=answer.status) for c in customers]
+
+    async def list_records(self, campaign_id: int) -> list[CampaignRecord]:
+        """Every record of the campaign (``GET /api/stats/campaigns/{id}/records.json``)."""
+        cid = _campaign_id(campaign_id)
+        answer = await self._session.request("GET", f"/api/stats/campaigns/{cid}/records.json")
+        return records_from_wire(answer.json())
+
+    async def delete_customer(self, campaign_id: int, customer_id: int | str) -> None:
+        """Remove one customer (``DELETE /api/tstats/campaigns/{id}/customers/{customerId}``).
+
+        204 and 200 are both success.
+
+        Raises:
+            NotFoundError: not in the campaign, or no longer deletable (agent connected,
+                completed, already deleted) - the message says which.
+        """
+        cid = _campaign_id(campaign_id)
+        customer = parse_customer_id(customer_id)
+        await self._session.request(
+            "DELETE", f"/api/tstats/campaigns/{cid}/customers/{customer}", write=True
+        )
+
+    # -- bulk -----------------------------------------------------------------------------
+
+    async def bulk_add(
+        self,
+        campaign_id: int,
+        source: Any,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        max_records: int = MAX_RECORDS,
+        validate: bool = True,
+        dedupe: bool = True,
+        checkpoint: str | Path | None = None,
+        rejects: str | Path | None = None,
+        max_errors: int | None = None,
+        on_progress: Callable[[Progress], Any] | None = None,
+        **options: Any,
+    ) -> BulkReport:
+        """Stream ``source`` into the campaign: concurrent batches, retried, adaptive, resumable.
+
+        Args:
+            source: Any iterable or async iterable of ints, digit strings,
+                :class:`CustomerItem`, mappings, or rows of :func:`read_customers`. It is read
+                as batches are sent, never all at once.
+            batch_size: Customers per request.
+            concurrency: Most requests in flight; the adaptive limit moves between 1 and this.
+            max_records: Items past this many are not sent (8x8 documents 5,000,000 a upload).
+            validate: Check ids and schedules (aware, not past, at most 7 days ahead) before
+                sending; invalid items are counted, never sent.
+            dedupe: Send each id once; repeats are counted ``duplicate_in_input``.
+            checkpoint: Journal file. Rerun with the same source and checkpoint after a crash
+                and only what was not confirmed is sent again.
+            rejects: CSV or .jsonl file receiving every item that was not added (feedable back
+                as a source).
+            max_errors: Stop once more than this many items failed (invalid, rejected,
+                unknown).
+            on_progress: Called with a :class:`Progress` a few times a second.
+            options: More :class:`~cc_campaigns.bulk.BulkOptions` (``retry``, ``rate``,
+                ``total``, ``dry_run``, ``stop``, ``adaptive``, ``retry_budget``).
+
+        Returns:
+            The :class:`BulkReport`: every item in exactly one bucket.
+
+        Raises:
+            ValidationError: bad options or an unreadable source, before anything is sent.
+            CampaignStoppedError, CampaignNotDynamicError, CampaignNotEnabledError,
+            CampaignNotStartedError, AuthenticationError, NotFoundError: the upload stopped at
+                once; ``error.report`` holds the report (the rest is ``not_sent``).
+        """
+        adapter = AddCustomers(
+            self._session,
+            _campaign_id(campaign_id),
+            as_string=self.customer_id_format == "string",
+            validate=validate,
+        )
+        settings = _bulk_options(
+            batch_size=batch_size,
+            concurrency=concurrency,
+            max_records=max_records,
+            validate=validate,
+            dedupe=dedupe,
+            checkpoint=checkpoint,
+            rejects=rejects,
+            max_errors=max_errors,
+            on_progress=on_progress,
+            **options,
+        )
+        return await run_bulk(
+            adapter, source, settings, connection_limit=self._session.connection_limit
+        )
+
+    async def iter_bulk_add(
+        self, campaign_id: int, source: Any, **options: Any
+    ) -> AsyncIterator[list[ItemOutcome]]:
+        """:meth:`bulk_add`, yielding each finished batch's :class:`ItemOutcome` list as it
+        completes (every item, added ones too), for services that react live."""
+        validate = bool(options.get("validate", True))
+        adapter = AddCustomers(
+            self._session,
+            _campaign_id(campaign_id),
+            as_string=self.customer_id_format == "string",
+            validate=validate,
+        )
+        settings = _bulk_options(**options)
+        async for outcomes in iter_bulk(
+            adapter, source, settings, connection_limit=self._session.connection_limit
+        ):
+            yield outcomes
+
+    async def bulk_remove(
+        self,
+        campaign_id: int,
+        source: Any,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: str | Path | None = None,
+        rejects: str | Path | None = None,
+        max_errors: int | None = None,
+        on_progress: Callable[[Progress], Any] | None = None,
+        **options: Any,
+    ) -> BulkReport:
+        """Remove many customers: concurrent DELETEs, the same engine and report.
+
+        In the report, ``added`` counts the customers removed and ``already_present`` those
+        that were not in the campaign ("Customer not found.").
+        """
+        adapter = RemoveCustomers(
+            self._session, _campaign_id(campaign_id), as_string=False, validate=True
+        )
+        settings = _bulk_options(
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            rejects=rejects,
+            max_errors=max_errors,
+            on_progress=on_progress,
+            **options,
+        )
+        return await run_bulk(
+            adapter, source, settings, connection_limit=self._session.connection_limit
+        )
+
+
+def _bulk_options(**options: Any) -> BulkOptions:
+    try:
+        return BulkOptions(**options)
+    except TypeError as err:
+        raise ValidationError(f"bad bulk option: {err}") from None
+
+
+def _campaign_id(value: Any) -> int:
+    try:
+        return parse_customer_id(value)
+    except ValidationError:
+        raise ValidationError(
+            f"campaign id must be a non-negative integer, got {value!r}"
+        ) from None
+
+
+def _status_change(value: StatusChange | str) -> StatusChange:
+    if isinstance(value, StatusChange):
+        return value
+    try:
+        return StatusChange(str(value).strip().upper())
+    except ValueError:
+        names = ", ".join(s.value for s in StatusChange)
+        raise ValidationError(f"unknown status {value!r}: use one of {names}") from None

@@ -1,0 +1,340 @@
+"""The aiohttp.web application of the simulator: routes, Basic auth, faults and JSON.
+
+API routes (as 8x8 serves them; reads take the data token, writes the action token):
+
+- ``GET /api/stats/campaigns/{id}.json`` - campaign status
+- ``POST|PATCH /api/tstats/campaigns/{id}`` - change status
+- ``POST /api/tstats/campaigns/{id}/customers`` - add customers (207)
+- ``GET /api/stats/campaigns/{id}/records.json`` - list records
+- ``DELETE /api/tstats/campaigns/{id}/customers/{customerId}`` - delete a customer
+
+Simulator-only routes (no auth, no faults, not counted in the stats):
+
+- ``GET /_sim/stats`` - the :class:`SimulatorStats` as JSON
+- ``DELETE /_sim/stats`` - reset them
+"""
+
+from __future__ import annotations
+
+import asyncio
+import binascii
+import hmac
+import json
+from base64 import b64decode, b64encode
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from .faults import BatchFault, Faults, RequestFault
+from .state import MSG_INVALID_LIST, MSG_STATUS_CHANGED, ApiFailure, SimState
+
+__all__ = [
+    "MSG_DELETED",
+    "MSG_SERVICE_UNAVAILABLE",
+    "MSG_TIMED_OUT",
+    "MSG_TOO_MANY_REQUESTS",
+    "MSG_UNAUTHORIZED",
+    "SimulatorStats",
+    "build_app",
+]
+
+MSG_UNAUTHORIZED = "Unauthorized"
+MSG_SERVICE_UNAVAILABLE = "Service unavailable."
+MSG_TOO_MANY_REQUESTS = "Too many requests."
+MSG_TIMED_OUT = (
+    "The request was sent but the response timed out. Please check the result status later."
+)
+MSG_DELETED = "Customer deleted."
+
+#: Largest request body accepted (5 million items fit).
+MAX_BODY_BYTES = 512 * 1024 * 1024
+
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_JSON = "application/json"
+
+
+class SimulatorStats:
+    """Counters of the API traffic the simulator has seen (``/_sim/`` routes excluded).
+
+    ``requests``: API requests received. ``by_status``: HTTP status -> responses sent, a dropped
+    connection counted under ``0``. ``items_received``: items of add batches that passed the
+    whole-request checks and the capacity limit (including batches then lost to a 206 or a
+    dropped connection). ``items_added``: customers actually added to a campaign.
+    """
+
+    __slots__ = ("by_status", "items_added", "items_received", "requests")
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.by_status: dict[int, int] = {}
+        self.items_received = 0
+        self.items_added = 0
+
+    def reset(self) -> None:
+        """Zero every counter."""
+        self.requests = 0
+        self.by_status = {}
+        self.items_received = 0
+        self.items_added = 0
+
+    def count(self, status: int) -> None:
+        """Count one response with this HTTP status (0 for a dropped connection)."""
+        self.by_status[status] = self.by_status.get(status, 0) + 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``by_status`` keys become strings)."""
+        return {
+            "requests": self.requests,
+            "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
+            "items_received": self.items_received,
+            "items_added": self.items_added,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"SimulatorStats(requests={self.requests}, by_status={self.by_status}, "
+            f"items_received={self.items_received}, items_added={self.items_added})"
+        )
+
+
+def _dumps(document: Any) -> bytes:
+    """orjson, or the stdlib for integers beyond 64 bits (ids up to 1e22 are legal)."""
+    try:
+        return orjson.dumps(document)
+    except orjson.JSONEncodeError:
+        return json.dumps(document, separators=(",", ":")).encode()
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=_dumps(body), status=status, content_type=_JSON, headers=headers)
+
+
+def _message(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return _json(status, {"message": message}, headers)
+
+
+def _basic(username: str, password: str) -> str:
+    return "Basic " + b64encode(f"{username}:{password}".encode()).decode("ascii")
+
+
+class _Auth:
+    """HTTP Basic credentials: ``username:data_token`` for reads, ``username:action_token``
+    for writes."""
+
+    def __init__(self, username: str, data_token: str, action_token: str) -> None:
+        self.username = username
+        self.data_token = data_token
+        self.action_token = action_token
+        self._read_header = _basic(username, data_token)
+        self._write_header = _basic(username, action_token)
+
+    def allows(self, header: str | None, *, write: bool) -> bool:
+        if header is None:
+            return False
+        expected = self._write_header if write else self._read_header
+        if header == expected:
+            return True
+        # Slow path: other spellings of the same credentials ("basic", extra spaces).
+        scheme, _, encoded = header.strip().partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            decoded = b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        username, sep, password = decoded.partition(":")
+        token = self.action_token if write else self.data_token
+        return bool(sep) and hmac.compare_digest(
+            f"{username}:{password}".encode(), f"{self.username}:{token}".encode()
+        )
+
+
+class _Api:
+    """The route handlers, sharing the simulator's state, faults and stats."""
+
+    def __init__(
+        self,
+        state: SimState,
+        stats: SimulatorStats,
+        faults: Faults,
+        auth: _Auth,
+        *,
+        latency: float,
+        delete_status: int,
+    ) -> None:
+        self.state = state
+        self.stats = stats
+        self.faults = faults
+        self.auth = auth
+        self.latency = latency
+        self.delete_status = delete_status
+
+    # -- middleware ---------------------------------------------------------------------
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        """Count, inject faults, authenticate and turn failures into JSON, on /api/ only."""
+        if not request.path.startswith("/api/"):
+            return await handler(request)
+        stats = self.stats
+        stats.requests += 1
+        try:
+            response = await self._api(request, handler)
+        except ApiFailure as failure:
+            response = _message(failure.status, failure.message, failure.headers)
+        except web.HTTPException as exc:
+            # Router errors (unknown path, wrong method) and oversized bodies, as JSON.
+            headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+            response = _message(exc.status, f"{exc.reason}.", headers)
+        stats.count(0 if isinstance(response, _Dropped) else response.status)
+        return response
+
+    async def _api(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        fault = self.faults.request_fault()
+        if fault is RequestFault.UNAVAILABLE:
+            return _message(503, MSG_SERVICE_UNAVAILABLE)
+        if fault is RequestFault.THROTTLED:
+            headers = {"Retry-After": str(self.faults.retry_after)}
+            return _message(429, MSG_TOO_MANY_REQUESTS, headers)
+        write = request.method not in ("GET", "HEAD")
+        if not self.auth.allows(request.headers.get("Authorization"), write=write):
+            return _message(401, MSG_UNAUTHORIZED)
+        return await handler(request)
+
+    # -- API handlers -------------------------------------------------------------------
+
+    async def get_campaign(self, request: web.Request) -> web.StreamResponse:
+        campaign = self.state.campaign(request.match_info["campaign_id"])
+        return _json(200, self.state.campaign_document(campaign))
+
+    async def get_records(self, request: web.Request) -> web.StreamResponse:
+        campaign = self.state.campaign(request.match_info["campaign_id"])
+        return _json(200, self.state.records_document(campaign))
+
+    async def change_status(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        campaign = self.state.campaign(request.match_info["campaign_id"])
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            document = None
+        self.state.change_status(campaign, document)
+        return _message(200, MSG_STATUS_CHANGED)
+
+    async def add_customers(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        state = self.state
+        campaign = state.campaign(request.match_info["campaign_id"])
+        state.check_can_add(campaign)
+        items = _parse_items(body)
+        faults = self.faults
+        if faults.bucket is not None:
+            wait = faults.bucket.take(len(items))
+            if wait:
+                return _message(429, MSG_TOO_MANY_REQUESTS, {"Retry-After": str(wait)})
+        fate = faults.batch_fault()
+        stats = self.stats
+        stats.items_received += len(items)
+        if fate is BatchFault.TIMEOUT_LOST:
+            return _message(206, MSG_TIMED_OUT)
+        results, added = state.add_items(campaign, items)
+        stats.items_added += added
+        if fate is BatchFault.TIMEOUT_APPLIED:
+            return _message(206, MSG_TIMED_OUT)
+        if fate is BatchFault.DISCONNECT:
+            return _drop(request)
+        return web.Response(body=_dumps(results), status=207, content_type=_JSON)
+
+    async def delete_customer(self, request: web.Request) -> web.StreamResponse:
+        campaign = self.state.campaign(request.match_info["campaign_id"])
+        self.state.delete_customer(campaign, request.match_info["customer_id"])
+        if self.delete_status == 200:
+            return _message(200, MSG_DELETED)
+        return web.Response(status=204)
+
+    # -- simulator-only -----------------------------------------------------------------
+
+    async def sim_stats(self, request: web.Request) -> web.StreamResponse:
+        return _json(200, self.stats.as_dict())
+
+    async def sim_stats_reset(self, request: web.Request) -> web.StreamResponse:
+        self.stats.reset()
+        return _json(200, self.stats.as_dict())
+
+
+def _parse_items(body: bytes) -> list[dict[str, Any]]:
+    """The add body as a list of objects, or ApiFailure 400 "Invalid customer list provided.".
+
+    orjson turns integers beyond 64 bits into floats; ids up to 1e22 are legal, so a body
+    with a float ``customer-id`` is parsed again with the stdlib, which keeps big integers.
+    """
+    try:
+        items = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise ApiFailure(400, MSG_INVALID_LIST) from None
+    if type(items) is not list or not items:
+        raise ApiFailure(400, MSG_INVALID_LIST)
+    exact = False
+    for item in items:
+        if type(item) is not dict:
+            raise ApiFailure(400, MSG_INVALID_LIST)
+        if type(item.get("customer-id")) is float:
+            exact = True
+    if exact:
+        items = json.loads(body)
+    result: list[dict[str, Any]] = items
+    return result
+
+
+class _Dropped(web.Response):
+    """The "response" of a dropped connection: never reaches the client."""
+
+
+def _drop(request: web.Request) -> web.StreamResponse:
+    """Close the connection without answering; aiohttp then fails to write the response and
+    drops it quietly (a ConnectionError in ``finish_response``, nothing logged)."""
+    transport = request.transport
+    if transport is not None:
+        transport.close()
+    return _Dropped(status=500)
+
+
+def build_app(
+    state: SimState,
+    stats: SimulatorStats,
+    faults: Faults,
+    *,
+    username: str,
+    data_token: str,
+    action_token: str,
+    latency: float = 0.0,
+    delete_status: int = 204,
+) -> web.Application:
+    """The aiohttp application serving ``state``; usable with any aiohttp runner."""
+    if latency < 0:
+        raise ValueError("latency must be >= 0 seconds")
+    if delete_status not in (200, 204):
+        raise ValueError("delete_status must be 204 or 200")
+    api = _Api(
+        state,
+        stats,
+        faults,
+        _Auth(username, data_token, action_token),
+        latency=latency,
+        delete_status=delete_status,
+    )
+    app = web.Application(middlewares=[api.middleware], client_max_size=MAX_BODY_BYTES)
+    campaign = "/api/tstats/campaigns/{campaign_id}"
+    app.router.add_get("/api/stats/campaigns/{campaign_id}.json", api.get_campaign)
+    app.router.add_get("/api/stats/campaigns/{campaign_id}/records.json", api.get_records)
+    app.router.add_post(campaign, api.change_status)
+    app.router.add_patch(campaign, api.change_status)
+    app.router.add_post(campaign + "/customers", api.add_customers)
+    app.router.add_delete(campaign + "/customers/{customer_id}", api.delete_customer)
+    app.router.add_get("/_sim/stats", api.sim_stats)
+    app.router.add_delete("/_sim/stats", api.sim_stats_reset)
+    return app

@@ -1,0 +1,508 @@
+"""The simulated 8x8 tenant: campaigns, CRM, do-not-call list, state machine and per-item rules.
+
+Pure Python, no HTTP: :mod:`cc_campaigns.simulator.app` turns these calls into responses.
+Whole-request refusals raise :class:`ApiFailure` (HTTP status + the vendor's message).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from cc_campaigns._idset import IdSet
+from cc_campaigns.models import (
+    CampaignState,
+    CampaignStatus,
+    RecordStatus,
+    StatusChange,
+    transition_allowed,
+)
+
+__all__ = [
+    "MAX_SCHEDULE_AHEAD",
+    "MSG_CAMPAIGN_NOT_FOUND",
+    "MSG_CUSTOMER_NOT_FOUND",
+    "MSG_DELETE_ACCEPTED",
+    "MSG_DELETE_COMPLETED",
+    "MSG_DNC",
+    "MSG_DUPLICATE",
+    "MSG_INVALID_CUSTOMER_ID",
+    "MSG_INVALID_LIST",
+    "MSG_INVALID_SCHEDULE",
+    "MSG_INVALID_TRANSITION",
+    "MSG_NOT_DYNAMIC",
+    "MSG_NOT_ENABLED",
+    "MSG_NOT_IN_CRM",
+    "MSG_NOT_STARTED",
+    "MSG_OUTSIDE_SCHEDULE",
+    "MSG_SCHEDULE_PAST",
+    "MSG_SCHEDULE_TOO_FAR",
+    "MSG_STATUS_CHANGED",
+    "MSG_STOPPED",
+    "ApiFailure",
+    "Clock",
+    "SimCampaign",
+    "SimState",
+    "format_vendor_time",
+    "parse_schedule",
+    "phone_number",
+    "utc_now",
+]
+
+#: A zero-argument callable returning the current time as an aware datetime.
+Clock = Callable[[], datetime]
+
+MSG_CAMPAIGN_NOT_FOUND = "Campaign not found."
+MSG_STOPPED = "Campaign is already stopped or completed. No operation is allowed."
+MSG_NOT_DYNAMIC = "Not a dynamic campaign."
+MSG_NOT_ENABLED = "Campaign is not enabled."
+MSG_NOT_STARTED = "Operation invalid on a non started campaign."
+MSG_INVALID_LIST = "Invalid customer list provided."
+MSG_INVALID_TRANSITION = "Invalid state transition."
+MSG_STATUS_CHANGED = "Campaign status changed."
+MSG_INVALID_CUSTOMER_ID = "Invalid customer-id"
+MSG_NOT_IN_CRM = "The customer-id has not been found."
+MSG_DNC = "Invalid customer provided, customer is wrong or in DNC list."
+MSG_INVALID_SCHEDULE = "Invalid schedule-date-time format - please use ISO 8601 format"
+MSG_SCHEDULE_PAST = "The subject schedule-date-time is in the past."
+MSG_SCHEDULE_TOO_FAR = (
+    "The subject schedule-date-time must be within 7 days ahead of a future period."
+)
+MSG_OUTSIDE_SCHEDULE = (
+    "The subject schedule-date-time is outside the campaign schedule from {} to {}."
+)
+MSG_DUPLICATE = "Duplicate customer"
+MSG_CUSTOMER_NOT_FOUND = "Customer not found."
+MSG_DELETE_COMPLETED = (
+    "Customer not available for deletion because the record is marked as completed."
+)
+MSG_DELETE_ACCEPTED = (
+    "Customer not available for deletion because an agent has connected to the phone line."
+)
+
+#: How far ahead a call may be scheduled.
+MAX_SCHEDULE_AHEAD = timedelta(days=7)
+
+_CID = "customer-id"
+_SDT = "schedule-date-time"
+_STATUS = "http-status"
+_MESSAGE = "message"
+
+_CHANGES = frozenset(change.value for change in StatusChange)
+_NEW_STATUS_OF_CHANGE: dict[StatusChange, CampaignStatus] = {
+    StatusChange.RUNNING: CampaignStatus.MANUAL_RUNNING,
+    StatusChange.PAUSED: CampaignStatus.MANUAL_PAUSED,
+    StatusChange.PURGED: CampaignStatus.MANUAL_PURGED,
+    StatusChange.STOPPED: CampaignStatus.MANUAL_STOPPED,
+}
+
+
+def utc_now() -> datetime:
+    """The real current time, aware, in UTC (the default clock)."""
+    return datetime.now(timezone.utc)
+
+
+class ApiFailure(Exception):
+    """A whole-request refusal: answered as ``{"message": message}`` with ``status``."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"[{status}] {message}")
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+
+def parse_schedule(value: object) -> datetime | None:
+    """An ISO 8601 date-time with an offset (``Z`` allowed), or None if invalid or naive."""
+    if type(value) is not str or not value:
+        return None
+    text = value[:-1] + "+00:00" if value[-1] in "Zz" else value
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        return None
+    return parsed
+
+
+def format_vendor_time(moment: datetime) -> str:
+    """UTC with milliseconds and ``Z``, as 8x8 writes it: ``2016-08-27T09:00:00.000Z``."""
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def _iso_or_empty(moment: datetime | None) -> str:
+    return "" if moment is None else moment.isoformat(timespec="seconds")
+
+
+def _parse_id(text: str | int) -> int | None:
+    if isinstance(text, int):
+        return text if text >= 0 else None
+    if not (text.isascii() and text.isdigit()):
+        return None
+    try:
+        return int(text)
+    except ValueError:  # more digits than int() accepts
+        return None
+
+
+def _nobody(customer_id: int) -> bool:
+    return False
+
+
+def _check_schedule(
+    value: object,
+    window: tuple[datetime, datetime],
+    campaign_schedule: tuple[datetime, datetime] | None,
+) -> tuple[datetime | None, str | None]:
+    """The parsed schedule and the error message of the first schedule rule it breaks."""
+    scheduled = parse_schedule(value)
+    if scheduled is None:
+        return None, MSG_INVALID_SCHEDULE
+    if scheduled < window[0]:
+        return scheduled, MSG_SCHEDULE_PAST
+    if scheduled > window[1]:
+        return scheduled, MSG_SCHEDULE_TOO_FAR
+    if campaign_schedule is not None:
+        start, end = campaign_schedule
+        if not start <= scheduled <= end:
+            message = MSG_OUTSIDE_SCHEDULE.format(
+                format_vendor_time(start), format_vendor_time(end)
+            )
+            return scheduled, message
+    return scheduled, None
+
+
+def phone_number(customer_id: int) -> str:
+    """The simulated phone number of a customer: ``555`` then 7 digits derived from the id."""
+    return f"555{customer_id % 10_000_000:07d}"
+
+
+class SimCampaign:
+    """One simulated campaign.
+
+    Membership is an :class:`~cc_campaigns._idset.IdSet`; per-customer data is kept only when
+    it is not the default (a schedule, or a record status set with ``set_record_status``), so
+    millions of plain customers cost about a bit each.
+    """
+
+    __slots__ = (
+        "actual_run_time",
+        "actual_stop_time",
+        "campaign_id",
+        "dynamic",
+        "enabled",
+        "members",
+        "name",
+        "record_status",
+        "schedule",
+        "schedules",
+        "status",
+    )
+
+    def __init__(
+        self,
+        campaign_id: int,
+        *,
+        name: str,
+        dynamic: bool,
+        enabled: bool,
+        status: CampaignStatus,
+        schedule: tuple[datetime, datetime] | None,
+    ) -> None:
+        self.campaign_id = campaign_id
+        self.name = name
+        self.dynamic = dynamic
+        self.enabled = enabled
+        self.status = status
+        self.schedule = schedule
+        self.members = IdSet()
+        #: customer id -> scheduled call time (only scheduled customers).
+        self.schedules: dict[int, datetime] = {}
+        #: customer id -> record status, only where it differs from NEW/SCHEDULED.
+        self.record_status: dict[int, RecordStatus] = {}
+        self.actual_run_time: datetime | None = None
+        self.actual_stop_time: datetime | None = None
+
+    def record_status_of(self, customer_id: int) -> RecordStatus:
+        """The record status of a member."""
+        status = self.record_status.get(customer_id)
+        if status is not None:
+            return status
+        return RecordStatus.SCHEDULED if customer_id in self.schedules else RecordStatus.NEW
+
+
+class SimState:
+    """Everything the simulated tenant knows. Not thread-safe; use from one event loop."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or utc_now
+        self.campaigns: dict[int, SimCampaign] = {}
+        #: CRM customers given as ranges, kept as range objects (never expanded).
+        self.crm_ranges: list[range] = []
+        #: CRM customers given one by one.
+        self.crm_ids = IdSet()
+        self.dnc = IdSet()
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    def add_campaign(
+        self,
+        campaign_id: int,
+        *,
+        dynamic: bool = True,
+        enabled: bool = True,
+        status: CampaignStatus | int = CampaignStatus.NEW,
+        schedule: tuple[datetime, datetime] | None = None,
+        name: str | None = None,
+    ) -> SimCampaign:
+        """Create (or replace, empty) a campaign."""
+        if schedule is not None:
+            start, end = schedule
+            if start.tzinfo is None or end.tzinfo is None:
+                raise ValueError("the campaign schedule needs timezone-aware datetimes")
+            if end < start:
+                raise ValueError("the campaign schedule ends before it starts")
+        campaign = SimCampaign(
+            campaign_id,
+            name=name if name is not None else f"Campaign {campaign_id}",
+            dynamic=dynamic,
+            enabled=enabled,
+            status=CampaignStatus(status),
+            schedule=schedule,
+        )
+        if campaign.status.state is not CampaignState.NEW:
+            campaign.actual_run_time = self.clock()
+        if campaign.status.state is CampaignState.STOPPED:
+            campaign.actual_stop_time = campaign.actual_run_time
+        self.campaigns[campaign_id] = campaign
+        return campaign
+
+    def add_crm_customers(self, ids: Iterable[int]) -> None:
+        """Put customers in the CRM; a ``range`` is stored as is, other iterables id by id."""
+        if isinstance(ids, range):
+            if ids.start < 0 and len(ids):
+                raise ValueError("customer ids are non-negative")
+            self.crm_ranges.append(ids)
+        else:
+            self.crm_ids.update(ids)
+
+    def add_dnc(self, ids: Iterable[int]) -> None:
+        """Put customers on the do-not-call list."""
+        self.dnc.update(ids)
+
+    def in_crm(self, customer_id: int) -> bool:
+        """Whether a customer exists in the CRM."""
+        for ids in self.crm_ranges:
+            if customer_id in ids:
+                return True
+        return customer_id in self.crm_ids
+
+    def _crm_lookup(self) -> Callable[[int], bool]:
+        """The fastest membership test for the current CRM (a bare range's own, typically)."""
+        if not len(self.crm_ids):
+            if not self.crm_ranges:
+                return _nobody
+            if len(self.crm_ranges) == 1:
+                return self.crm_ranges[0].__contains__
+        return self.in_crm
+
+    # -- lookups and whole-request checks -------------------------------------------------
+
+    def campaign(self, campaign_id: str | int) -> SimCampaign:
+        """The campaign, or ApiFailure 404 "Campaign not found."."""
+        key = _parse_id(campaign_id)
+        campaign = self.campaigns.get(key) if key is not None else None
+        if campaign is None:
+            raise ApiFailure(404, MSG_CAMPAIGN_NOT_FOUND)
+        return campaign
+
+    @staticmethod
+    def check_writable(campaign: SimCampaign) -> None:
+        """Refuse writes to a stopped, non-dynamic or disabled campaign (in that order)."""
+        if campaign.status.state is CampaignState.STOPPED:
+            raise ApiFailure(400, MSG_STOPPED)
+        if not campaign.dynamic:
+            raise ApiFailure(400, MSG_NOT_DYNAMIC)
+        if not campaign.enabled:
+            raise ApiFailure(400, MSG_NOT_ENABLED)
+
+    def check_can_add(self, campaign: SimCampaign) -> None:
+        """Whole-request checks of an add, before the body: writable and started."""
+        self.check_writable(campaign)
+        if campaign.status.state is CampaignState.NEW:
+            raise ApiFailure(400, MSG_NOT_STARTED)
+
+    # -- operations -----------------------------------------------------------------------
+
+    def change_status(self, campaign: SimCampaign, body: object) -> None:
+        """Apply ``{"status": "RUNNING"|"PAUSED"|"PURGED"|"STOPPED"}`` through the state machine."""
+        self.check_writable(campaign)
+        value = body.get("status") if isinstance(body, dict) else None
+        if value not in _CHANGES:
+            raise ApiFailure(400, MSG_INVALID_TRANSITION)
+        change = StatusChange(value)
+        if not transition_allowed(campaign.status.state, change):
+            raise ApiFailure(400, MSG_INVALID_TRANSITION)
+        now = self.clock()
+        campaign.status = _NEW_STATUS_OF_CHANGE[change]
+        if change is StatusChange.RUNNING and campaign.actual_run_time is None:
+            campaign.actual_run_time = now
+        elif change is StatusChange.STOPPED:
+            campaign.actual_stop_time = now
+
+    def add_items(
+        self, campaign: SimCampaign, items: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Apply the per-item rules to a list of item objects (the hot path of the simulator).
+
+        Returns the 207 body (one result per item, in order, echoing ``customer-id`` - ``None``
+        when invalid - and ``schedule-date-time`` as sent) and how many customers were added.
+        Rules, first match wins: invalid id, not in CRM, in DNC, bad schedule, schedule in the
+        past, more than 7 days ahead, outside the campaign schedule, duplicate (also within the
+        same request); else the customer is added.
+        """
+        results: list[dict[str, Any]] = []
+        append = results.append
+        members_add = campaign.members.add
+        in_crm = self._crm_lookup()
+        dnc = self.dnc if len(self.dnc) else None
+        window: tuple[datetime, datetime] | None = None
+        added = 0
+        for item in items:
+            raw: Any = item.get(_CID)
+            kind = type(raw)
+            if kind is int:
+                cid = raw if raw >= 0 else None
+            elif kind is str:
+                cid = _parse_id(raw)
+            else:
+                cid = None
+            if cid is None:
+                raw = None
+                error: str | None = MSG_INVALID_CUSTOMER_ID
+                status = 400
+            elif not in_crm(cid):
+                error = MSG_NOT_IN_CRM
+                status = 404
+            elif dnc is not None and cid in dnc:
+                error = MSG_DNC
+                status = 400
+            elif _SDT not in item:
+                # The common case: no schedule.
+                if members_add(cid):
+                    added += 1
+                    append({_CID: raw, _STATUS: 200})
+                else:
+                    append({_CID: raw, _STATUS: 400, _MESSAGE: MSG_DUPLICATE})
+                continue
+            else:
+                sdt = item[_SDT]
+                scheduled: datetime | None = None
+                error = None
+                status = 400
+                if sdt is not None:
+                    if window is None:
+                        now = self.clock()
+                        window = (now, now + MAX_SCHEDULE_AHEAD)
+                    scheduled, error = _check_schedule(sdt, window, campaign.schedule)
+                if error is None:
+                    if members_add(cid):
+                        if scheduled is not None:
+                            campaign.schedules[cid] = scheduled
+                        added += 1
+                        append({_CID: raw, _SDT: sdt, _STATUS: 200})
+                        continue
+                    error = MSG_DUPLICATE
+            result = {_CID: raw}
+            if _SDT in item:
+                result[_SDT] = item[_SDT]
+            result[_STATUS] = status
+            result[_MESSAGE] = error
+            append(result)
+        return results, added
+
+    def delete_customer(self, campaign: SimCampaign, customer_id: str | int) -> None:
+        """Remove a customer from a campaign, or raise the vendor's 4xx."""
+        self.check_writable(campaign)
+        cid = _parse_id(customer_id)
+        if cid is None or cid not in campaign.members:
+            raise ApiFailure(404, MSG_CUSTOMER_NOT_FOUND)
+        status = campaign.record_status_of(cid)
+        if status is RecordStatus.COMPLETED:
+            raise ApiFailure(404, MSG_DELETE_COMPLETED)
+        if status is RecordStatus.ACCEPTED:
+            raise ApiFailure(404, MSG_DELETE_ACCEPTED)
+        campaign.members.discard(cid)
+        campaign.schedules.pop(cid, None)
+        campaign.record_status.pop(cid, None)
+
+    def set_record_status(
+        self, campaign: SimCampaign, customer_id: int, status: RecordStatus
+    ) -> None:
+        """Force a member's record status (e.g. COMPLETED, so that delete is refused)."""
+        if customer_id not in campaign.members:
+            raise KeyError(f"customer {customer_id} is not in campaign {campaign.campaign_id}")
+        status = RecordStatus(status)
+        default = RecordStatus.SCHEDULED if customer_id in campaign.schedules else RecordStatus.NEW
+        if status is default:
+            campaign.record_status.pop(customer_id, None)
+        else:
+            campaign.record_status[customer_id] = status
+
+    # -- documents ------------------------------------------------------------------------
+
+    @staticmethod
+    def campaign_document(campaign: SimCampaign) -> dict[str, Any]:
+        """The body of ``GET /api/stats/campaigns/{id}.json``, with every vendor key."""
+        start, end = campaign.schedule if campaign.schedule is not None else (None, None)
+        return {
+            "campaign": {
+                "campaign-name": campaign.name,
+                "campaign-id": campaign.campaign_id,
+                "enabled": "Y" if campaign.enabled else "N",
+                "status": int(campaign.status),
+                "no-of-records": len(campaign.members),
+                "caller-id": 15555550100,
+                "queue-id": 100,
+                "start-time": _iso_or_empty(start),
+                "end-time": _iso_or_empty(end),
+                "actual-run-time": _iso_or_empty(campaign.actual_run_time),
+                "actual-stop-time": _iso_or_empty(campaign.actual_stop_time),
+                "daily-start-time": "",
+                "daily-end-time": "",
+                "retry-interval": 30,
+                "max-retry": 1,
+                "abandon-max-retry": "",
+                "max-ring-time": 15,
+                "integration-type": "contactual",
+                "calling-window": 2,
+                "schedule-name": "",
+                "timezone": "UTC",
+                "dynamic-campaign": "Y" if campaign.dynamic else "N",
+                "sequential": "N",
+            }
+        }
+
+    @staticmethod
+    def records_document(campaign: SimCampaign) -> dict[str, Any]:
+        """The body of ``GET /api/stats/campaigns/{id}/records.json`` (ascending record ids)."""
+        name = campaign.name
+        campaign_id = campaign.campaign_id
+        status_of = campaign.record_status_of
+        records = [
+            {
+                "campaign-name": name,
+                "campaign-id": campaign_id,
+                "record-id": rid,
+                "phone-list": "*Phone Number|" + phone_number(rid),
+                "status": int(status_of(rid)),
+                "status-code": 0,
+                "ext-trans-data": "",
+                "disposition-code": 1000,
+            }
+            for rid in campaign.members
+        ]
+        return {"records": {"record": records}}

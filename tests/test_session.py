@@ -1,0 +1,302 @@
+"""Session lifecycle (owned vs borrowed ``aiohttp`` sessions, closing, the running loop),
+cancellation, and the pure helpers of the request path."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime as http_date
+from typing import Any
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses
+
+from cc_campaigns import (
+    ApiError,
+    CampaignsClient,
+    CampaignsError,
+    CampaignStatus,
+    RetryPolicy,
+    ServerError,
+    Timeouts,
+    TransportError,
+    ValidationError,
+)
+from cc_campaigns.session import is_loopback_url, is_transient, parse_retry_after
+from cc_campaigns.simulator import Simulator
+
+from .conftest import (
+    ACTION_TOKEN,
+    DATA_TOKEN,
+    FAST_RETRY,
+    RUNNING,
+    USERNAME,
+    make_client,
+    make_simulator,
+)
+
+# -- lifecycle ---------------------------------------------------------------------------------
+
+
+async def test_client_is_an_async_context_manager(sim: Simulator) -> None:
+    async with make_client(sim) as cc:
+        assert cc.session.closed is False
+        await cc.get_campaign(RUNNING)
+        http = cc.session._owned
+        assert http is not None and not http.closed
+    assert cc.session.closed is True
+    assert http.closed
+
+
+async def test_the_session_is_created_lazily_inside_the_running_loop(sim: Simulator) -> None:
+    cc = make_client(sim)
+    assert cc.session._owned is None  # nothing created at construction
+    try:
+        await cc.get_campaign(RUNNING)
+        http = cc.session._owned
+        assert http is not None
+        assert http._loop is asyncio.get_running_loop()
+        await cc.get_campaign(RUNNING)
+        assert cc.session._owned is http  # one session, reused
+    finally:
+        await cc.close()
+
+
+def test_a_client_constructed_outside_a_loop_works(http_mock: aioresponses) -> None:
+    # No running loop here: construction must not need one.
+    with pytest.raises(RuntimeError):
+        asyncio.get_running_loop()
+    cc = CampaignsClient("na12", username=USERNAME, data_token=DATA_TOKEN, retry=FAST_RETRY)
+    http_mock.get(
+        "https://vcc-na12.8x8.com/api/stats/campaigns/1.json",
+        payload={"campaign": {"campaign-id": 1, "status": 0}},
+    )
+
+    async def use() -> asyncio.AbstractEventLoop | None:
+        async with cc:
+            campaign = await cc.get_campaign(1)
+            assert campaign.status is CampaignStatus.NEW
+            owned = cc.session._owned
+            return owned._loop if owned is not None else None
+
+    loop_used = asyncio.run(use())
+    assert loop_used is not None
+    assert cc.session.closed
+
+
+async def test_a_borrowed_session_is_never_closed(sim: Simulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with make_client(sim, session=http) as cc:
+            await cc.get_campaign(RUNNING)
+            assert cc.session._owned is None  # nothing of its own
+        assert not http.closed
+        await cc.close()
+        assert not http.closed
+        # Still usable by its owner.
+        async with http.get(f"{sim.url}/_sim/stats") as answer:
+            assert answer.status == 200
+
+
+async def test_a_borrowed_session_with_its_own_limit(sim: Simulator) -> None:
+    connector = aiohttp.TCPConnector(limit=3)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        cc = make_client(sim, session=http)
+        assert cc.session.connection_limit == 3
+        await cc.close()
+
+
+async def test_the_connection_limit_of_an_owned_session(sim: Simulator) -> None:
+    async with make_client(sim, connection_limit=5) as cc:
+        assert cc.session.connection_limit == 5
+        await cc.get_campaign(RUNNING)
+        assert cc.session.connection_limit == 5
+
+
+async def test_close_twice_is_harmless(sim: Simulator) -> None:
+    cc = make_client(sim)
+    await cc.get_campaign(RUNNING)
+    await cc.close()
+    await cc.close()
+    async with cc:
+        pass
+    assert cc.session.closed
+
+
+async def test_close_without_use_is_harmless(sim: Simulator) -> None:
+    cc = make_client(sim)
+    await cc.close()
+    await cc.close()
+    assert cc.session._owned is None
+
+
+async def test_a_closed_client_refuses_requests(sim: Simulator) -> None:
+    cc = make_client(sim)
+    await cc.close()
+    with pytest.raises(CampaignsError, match="closed"):
+        await cc.get_campaign(RUNNING)
+    assert sim.stats.requests == 0
+
+
+async def test_the_context_manager_closes_on_error(sim: Simulator) -> None:
+    with pytest.raises(ApiError):
+        async with make_client(sim) as cc:
+            await cc.get_campaign(9)
+    assert cc.session.closed
+
+
+# -- cancellation ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("write", [False, True], ids=["read", "write"])
+async def test_cancellation_of_a_request_in_flight_passes_through(write: bool) -> None:
+    headers_sent = asyncio.Event()
+
+    async def on_headers_sent(*_: Any) -> None:
+        headers_sent.set()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(on_headers_sent)
+    # The simulator takes 2 s to answer; the request is cancelled as soon as it is sent.
+    # (Closing the simulator then waits for its sleeping handler, up to its 1 s shutdown.)
+    async with (
+        make_simulator(latency=2.0) as slow,
+        aiohttp.ClientSession(trace_configs=[trace]) as http,
+    ):
+        slow.add_campaign(RUNNING, status=CampaignStatus.MANUAL_RUNNING)
+        slow.add_crm_customers([1])
+        async with make_client(slow, session=http) as cc:
+            call = cc.add_customers(RUNNING, [1]) if write else cc.get_campaign(RUNNING)
+            task: asyncio.Task[Any] = asyncio.create_task(call)
+            await headers_sent.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert task.cancelled()
+
+
+async def test_cancellation_is_not_wrapped_by_wait_for() -> None:
+    # wait_for cancels the inner call; a wrapped CancelledError would surface as another error.
+    async with make_simulator(latency=2.0) as slow, make_client(slow) as cc:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(cc.get_campaign(RUNNING), timeout=0.05)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("5", 5.0), ("0.25", 0.25), ("-3", 0.0), ("", None), (None, None), ("soon", None)],
+)
+def test_parse_retry_after_seconds(value: str | None, expected: float | None) -> None:
+    assert parse_retry_after(value) == expected
+
+
+def test_parse_retry_after_http_date() -> None:
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    seconds = parse_retry_after(http_date(later, usegmt=True))
+    assert seconds is not None and 0 < seconds <= 3600
+    earlier = datetime.now(timezone.utc) - timedelta(hours=1)
+    assert parse_retry_after(http_date(earlier, usegmt=True)) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://127.0.0.1:1", True),
+        ("http://127.9.9.9", True),
+        ("http://localhost", True),
+        ("http://[::1]:80", True),
+        ("http://10.0.0.1", False),
+        ("http://localhost.example.com", False),
+        ("https://vcc-na12.8x8.com", False),
+    ],
+)
+def test_is_loopback_url(url: str, loopback: bool) -> None:
+    assert is_loopback_url(url) is loopback
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (TransportError("refused"), True),
+        (ApiError("x", status=429), True),
+        (ServerError("x", status=502), True),
+        (ServerError("x", status=503), True),
+        (ServerError("x", status=504), True),
+        (ServerError("x", status=500), False),
+        (ApiError("x", status=400), False),
+        (ApiError("x", status=None), False),
+        (ValueError("x"), False),
+        (asyncio.CancelledError(), False),
+    ],
+)
+def test_is_transient(error: BaseException, transient: bool) -> None:
+    assert is_transient(error) is transient
+
+
+@pytest.mark.parametrize("options", [{"connect": 0}, {"total": -1}])
+def test_timeouts_are_validated(options: dict[str, float]) -> None:
+    with pytest.raises(ValidationError):
+        Timeouts(**options)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"attempts": 0}, {"backoff_initial": 0}, {"backoff_max": -1}, {"retry_after_max": 0}],
+)
+def test_retry_policy_is_validated(options: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        RetryPolicy(**options)  # type: ignore[arg-type]
+
+
+def test_retry_policy_is_frozen() -> None:
+    import attrs
+
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        FAST_RETRY.attempts = 9  # type: ignore[misc]
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    policy = RetryPolicy(backoff_initial=1.0, backoff_max=5.0, retry_after_max=10.0)
+    for retry_number, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 5.0), (10, 5.0)]:
+        for _ in range(50):
+            assert 0 <= policy.backoff(retry_number) <= ceiling
+    assert policy.backoff(1, retry_after=7.0) == 7.0
+    assert policy.backoff(1, retry_after=1e6) == 10.0
+
+
+def test_each_call_gets_a_fresh_retrying_object() -> None:
+    assert FAST_RETRY.retrying(is_transient) is not FAST_RETRY.retrying(is_transient)
+
+
+def test_from_env() -> None:
+    env = {
+        "CC_PLATFORM": "eu9b",
+        "CC_USERNAME": USERNAME,
+        "CC_DATA_TOKEN": DATA_TOKEN,
+        "CC_ACTION_TOKEN": ACTION_TOKEN,
+    }
+    cc = CampaignsClient.from_env(env)
+    assert cc.base_url == "https://vcc-eu9.8x8.com"
+    assert cc.username == USERNAME
+    override = CampaignsClient.from_env(env, base_url="http://127.0.0.1:9")
+    assert override.base_url == "http://127.0.0.1:9"
+    with pytest.raises(ValidationError):
+        CampaignsClient.from_env({"CC_PLATFORM": "na1"})
+
+
+def test_client_options_are_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        CampaignsClient("na12", USERNAME, DATA_TOKEN)  # type: ignore[call-arg]
+
+
+def test_unknown_customer_id_format_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        CampaignsClient(
+            "na12",
+            username=USERNAME,
+            data_token=DATA_TOKEN,
+            customer_id_format="hex",  # type: ignore[arg-type]
+        )
