@@ -118,8 +118,10 @@ def scenario_memory(records: int) -> None:
     )
     print(f"    cc_campaigns, dedupe off, {small:,} : {off_small:7.1f} MB")
     print(f"    cc_campaigns, dedupe off, {records:,} : {off_big:7.1f} MB")
-    print(f"    growth {small:,} -> {records:,}       : {growth:7.1f} MB (target <= 40 MB: "
-          f"{verdict(growth <= 40)})")
+    print(
+        f"    growth {small:,} -> {records:,}       : {growth:7.1f} MB (target <= 40 MB: "
+        f"{verdict(growth <= 40)})"
+    )
     RESULTS["memory"] = {
         "raw_mb": raw,
         "dedupe_on_mb": dedupe_on,

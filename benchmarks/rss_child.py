@@ -49,8 +49,7 @@ def main() -> None:
             ours(args.url, args.campaign, args.records, bool(args.dedupe), args.batch_size)
         )
     sys.stdout.write(
-        orjson.dumps({"added": added, "rss_mb": max_rss_mb(), "startup_mb": before}).decode()
-        + "\n"
+        orjson.dumps({"added": added, "rss_mb": max_rss_mb(), "startup_mb": before}).decode() + "\n"
     )
 
 

@@ -166,8 +166,9 @@ class Campaign:
 
     campaign_id: int
     name: str | None = None
-    #: The numeric status; an unknown future code is kept as a plain int.
-    status: CampaignStatus | int = CampaignStatus.NEW
+    #: The numeric status; an unknown future code is kept as a plain int; None when the
+    #: service sent none.
+    status: CampaignStatus | int | None = CampaignStatus.NEW
     enabled: bool = False
     dynamic: bool = False
     sequential: bool | None = None

@@ -60,6 +60,9 @@ class Timeouts:
 
 DEFAULT_TIMEOUTS = Timeouts()
 
+#: Shorter secrets are not scrubbed from text (see :meth:`Session.redact`).
+_MIN_SECRET = 4
+
 #: Statuses that mean "try again later" for an idempotent request.
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -277,8 +280,14 @@ class Session:
         return f"{self.base_url}{path}"
 
     def redact(self, text: str) -> str:
-        """``text`` with every secret replaced by ``***``."""
+        """``text`` with every secret replaced by ``***``.
+
+        Secrets shorter than four characters are left alone: replacing them would mangle
+        ordinary words of a message, and no real token is that short.
+        """
         for secret in self._secrets:
+            if len(secret) < _MIN_SECRET:
+                continue
             text = text.replace(secret, "***")
         return text
 
@@ -329,6 +338,12 @@ class Session:
             raise TransportError(
                 f"no answer: {type(err).__name__}: {detail}", method=method, url=url
             ) from err
+        except RuntimeError as err:
+            if self._borrowed is not None and self._borrowed.closed:
+                raise CampaignsError(
+                    "the aiohttp session passed to this client was closed by its owner"
+                ) from err
+            raise
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %s (%.1f ms, %d bytes)",

@@ -163,7 +163,7 @@ def _make_converter() -> cattrs.Converter:
         (str | None, lambda v, _: _lenient_str(v)),
         (datetime | str | None, lambda v, _: parse_datetime(v)),
         (int | str | None, _id),
-        (CampaignStatus | int, _code(CampaignStatus)),
+        (CampaignStatus | int | None, _code(CampaignStatus)),
         (RecordStatus | int | None, _code(RecordStatus)),
         (RecordStatusCode | int | None, _code(RecordStatusCode)),
         (Disposition | int | None, _code(Disposition)),
