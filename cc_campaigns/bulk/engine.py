@@ -265,6 +265,8 @@ class Engine:
         self._windows = asyncio.Semaphore(concurrency * _WINDOWS_PER_SLOT)
         self._tasks: set[asyncio.Task[None]] = set()
         self._abort_reason: str | None = None
+        #: Why the source was cut at max_records (an abort once the first ones are sent).
+        self._over_limit: str | None = None
         self._fatal: ApiError | None = None
         self._crash: Exception | None = None
         self._deferred: list[ItemOutcome] = []
@@ -309,9 +311,17 @@ class Engine:
                 if self._journal is not None and self._journal.resuming:
                     offset = self._journal.state.rejects_offset
                 self._rejects = RejectsWriter(options.rejects, resume_offset=offset)
-            await self._read(source, done_windows, maybe_windows)
-            if self._tasks:
+            chunks = self._chunks(source)
+            leftover = await self._read(chunks, done_windows, maybe_windows)
+            while self._tasks:
                 await asyncio.gather(*list(self._tasks))
+            if self._over_limit is not None:
+                self._abort(self._over_limit)
+            # Every window that will ever be journaled is journaled now; what follows in the
+            # rejects file (unsettled windows, then the unread rest) is cut on resume.
+            self._write_deferred()
+            if leftover is not None:
+                await self._drain(leftover, chunks)
         except BaseException:
             for task in self._tasks:
                 task.cancel()
@@ -319,7 +329,6 @@ class Engine:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
             self._close()
             raise
-        self._write_deferred()
         self._close()
         report = self.report
         report.elapsed = time.monotonic() - self._started
@@ -383,52 +392,66 @@ class Engine:
                 return
             yield chunk
 
-    async def _read(self, source: Any, done: Intervals, maybe: Intervals) -> None:
+    async def _read(
+        self, chunks: AsyncIterator[list[Any]], done: Intervals, maybe: Intervals
+    ) -> tuple[int, list[Any]] | None:
         """The reading loop: the hot path, one iteration per source item.
+
+        Returns None at the end of the source, or, when the upload is aborting (or the source
+        passes ``max_records``), ``(position, items)``: the items of the current chunk that were
+        not read, and where they start; the rest of ``chunks`` is unread too.
 
         Locals stand in for attributes on purpose: this loop runs millions of times.
         """
         prepare = self.adapter.prepare
+        prepare_chunk = self.adapter.prepare_chunk
         seen = self._seen
         add_seen = seen.add if seen is not None else None
+        add_many = seen.add_many if seen is not None else None
         max_records = self.options.max_records
         stop = self.options.stop
         batch_size = self.batch_size
         span = batch_size * _WINDOW_SPAN
         resuming = len(done) > 0 or len(maybe) > 0
         position = 0
-        over_limit = 0
         batch = _Batch(0)
         add_payload, add_line, count = batch.payloads.append, batch.lines.append, 0
-        aborting = False
-        prepare_chunk = self.adapter.prepare_chunk
-        add_many = seen.add_many if seen is not None else None
-        async for chunk in self._chunks(source):
+        leftover: tuple[int, list[Any]] | None = None
+        async for chunk in chunks:
+            if stop is not None and stop.is_set():
+                self._abort("interrupted: stopped before the end of the source")
+            if self._abort_reason is not None:
+                leftover = (position, chunk)
+                break
             size = len(chunk)
-            fast = None
-            if not (resuming or aborting) and position + size <= max_records:
-                fast = prepare_chunk(chunk)
+            if position + size > max_records:
+                # Read up to the limit; the rest is not sent.
+                cut = max(0, max_records - position)
+                # The abort waits for the first max_records to be sent (run() sets it then).
+                self._over_limit = (
+                    f"the source has more than max_records={max_records:,} records (8x8's "
+                    f"documented maximum per upload is {MAX_RECORDS:,}); the records after the "
+                    f"first {max_records:,} were not sent"
+                )
+                leftover = (position + cut, chunk[cut:])
+                chunk, size = chunk[:cut], cut
+            fast = None if resuming else prepare_chunk(chunk) if size else None
             if fast is not None:
                 # The whole chunk is valid: dedupe it in one call, extend batches by slices.
                 keys, payloads = fast
-                repeats = set(add_many(keys)) if add_many is not None else ()
+                repeats = set(add_many(keys)) if add_many is not None else set()
                 index = 0
                 while index < size:
                     take = min(size - index, batch_size - count, span - (position - batch.start))
                     end = index + take
                     if repeats and not repeats.isdisjoint(range(index, end)):
                         for i in range(index, end):
+                            here = position + i - index
                             if i in repeats:
-                                self._local(
-                                    batch,
-                                    chunk[i],
-                                    position + i - index,
-                                    Bucket.DUPLICATE_IN_INPUT,
-                                    None,
-                                )
+                                self._local(batch, chunk[i], here, Bucket.DUPLICATE_IN_INPUT, None)
                             else:
                                 add_payload(payloads[i])
-                                add_line(position + i - index + 1)
+                                add_line(here + 1)
                                 count += 1
                     else:
                         batch.payloads.extend(payloads[index:end])
@@ -439,67 +462,91 @@ class Engine:
                     if count >= batch_size or position - batch.start >= span:
                         batch.end = position
                         await self._dispatch(batch)
-                        aborting = self._abort_reason is not None
                         batch = _Batch(position)
                         add_payload, add_line = batch.payloads.append, batch.lines.append
                         count = 0
-                if stop is not None and stop.is_set():
-                    self._abort("interrupted: stopped before the end of the source")
-                aborting = self._abort_reason is not None
-                continue
-            for raw in chunk:
-                here = position
-                position += 1
-                maybe_here = False
-                if resuming:
-                    if done.contains_increasing(here):
-                        if add_seen is not None:
-                            try:
-                                key = prepare(raw)[0]
-                            except ValidationError:
-                                key = None
-                            if key is not None:
-                                add_seen(key)
-                        if batch.start == here:
-                            batch.start = position
-                        continue
-                    maybe_here = maybe.contains_increasing(here)
-                if aborting or position > max_records:
-                    if position > max_records:
-                        over_limit += 1
-                    self._not_sent_raw(raw, here)
-                    continue
-                try:
-                    key, payload = prepare(raw)
-                except ValidationError as err:
-                    self._local(batch, raw, here, Bucket.INVALID, str(err))
-                else:
-                    if add_seen is not None and key is not None and not add_seen(key):
-                        self._local(batch, raw, here, Bucket.DUPLICATE_IN_INPUT, None)
+            else:
+                for raw in chunk:
+                    here = position
+                    position += 1
+                    maybe_here = False
+                    if resuming:
+                        if done.contains_increasing(here):
+                            if add_seen is not None:
+                                try:
+                                    key = prepare(raw)[0]
+                                except ValidationError:
+                                    key = None
+                                if key is not None:
+                                    add_seen(key)
+                            if batch.start == here:
+                                batch.start = position
+                            continue
+                        maybe_here = maybe.contains_increasing(here)
+                    try:
+                        key, payload = prepare(raw)
+                    except ValidationError as err:
+                        self._local(batch, raw, here, Bucket.INVALID, str(err))
                     else:
-                        if maybe_here:
-                            batch.maybe.add(count)
-                        add_payload(payload)
-                        add_line(raw.line if raw.__class__ is SourceRow else position)
-                        count += 1
-                if count >= batch_size or position - batch.start >= span:
-                    batch.end = position
-                    await self._dispatch(batch)
-                    aborting = self._abort_reason is not None
-                    batch = _Batch(position)
-                    add_payload, add_line, count = batch.payloads.append, batch.lines.append, 0
-            if stop is not None and stop.is_set():
-                self._abort("interrupted: stopped before the end of the source")
-            aborting = self._abort_reason is not None
+                        if add_seen is not None and key is not None and not add_seen(key):
+                            self._local(batch, raw, here, Bucket.DUPLICATE_IN_INPUT, None)
+                        else:
+                            if maybe_here:
+                                batch.maybe.add(count)
+                            add_payload(payload)
+                            add_line(raw.line if raw.__class__ is SourceRow else position)
+                            count += 1
+                    if count >= batch_size or position - batch.start >= span:
+                        batch.end = position
+                        await self._dispatch(batch)
+                        batch = _Batch(position)
+                        add_payload, add_line, count = batch.payloads.append, batch.lines.append, 0
+            if leftover is not None:
+                break
         batch.end = max(batch.start, position)
         if batch.end > batch.start:
             await self._dispatch(batch)
-        if over_limit:
-            self._abort(
-                f"the source has {max_records + over_limit:,} records, more than max_records="
-                f"{max_records:,} (the documented maximum per upload is {MAX_RECORDS:,}); "
-                f"the last {over_limit:,} were not sent"
-            )
+        return leftover
+
+    async def _drain(
+        self, leftover: tuple[int, list[Any]], chunks: AsyncIterator[list[Any]]
+    ) -> None:
+        """Account for the unread rest of the source as ``not_sent`` (streamed to the rejects
+        file when there is one, only counted otherwise)."""
+        reason = self._abort_reason or "not sent"
+        position, items = leftover
+        first = True
+        while True:
+            if items:
+                if self._rejects is not None or first:
+                    outcomes = []
+                    for offset, raw in enumerate(items):
+                        ident, schedule, line = self.adapter.raw_id(raw)
+                        outcomes.append(
+                            ItemOutcome(
+                                ident,
+                                Bucket.NOT_SENT,
+                                None,
+                                reason,
+                                schedule,
+                                line or position + offset + 1,
+                            )
+                        )
+                    self._sample(Bucket.NOT_SENT, outcomes[0])
+                    if self._rejects is not None:
+                        self._rejects.write(outcomes)
+                    first = False
+                report = self.report
+                report.submitted += len(items)
+                report.not_sent += len(items)
+                report.reasons[reason] = report.reasons.get(reason, 0) + len(items)
+                self._done += len(items)
+                position += len(items)
+                self._progress()
+            try:
+                items = await anext(chunks)
+            except StopAsyncIteration:
+                return
 
     def _local(self, batch: _Batch, raw: Any, position: int, bucket: Bucket, reason: Any) -> None:
         ident, schedule, line = self.adapter.raw_id(raw)
@@ -512,26 +559,6 @@ class Engine:
         )
         batch.local.append(outcome)
         batch.local_counts[bucket] += 1
-
-    def _not_sent_raw(self, raw: Any, position: int) -> None:
-        ident, schedule, line = self.adapter.raw_id(raw)
-        reason = self._abort_reason or "over max_records"
-        self._count_not_sent(
-            [ItemOutcome(ident, Bucket.NOT_SENT, None, reason, schedule, line or position + 1)]
-        )
-
-    def _count_not_sent(self, outcomes: list[ItemOutcome]) -> None:
-        report = self.report
-        report.submitted += len(outcomes)
-        report.not_sent += len(outcomes)
-        self._done += len(outcomes)
-        if outcomes:
-            reason = outcomes[0].message or "not sent"
-            report.reasons[reason] = report.reasons.get(reason, 0) + len(outcomes)
-            self._sample(Bucket.NOT_SENT, outcomes[0])
-        self._deferred.extend(outcomes)
-        if len(self._deferred) >= 4096:
-            self._write_deferred()
 
     def _write_deferred(self) -> None:
         if self._rejects is not None and self._deferred:

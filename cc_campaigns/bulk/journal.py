@@ -98,9 +98,15 @@ class Journal:
         self.path = Path(path)
         self.operation = operation
         self.target = str(target)
+        #: The file ends in a torn line (a kill mid-write).
+        self._torn = False
         self.state = self._load()
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         self._fd = fd
+        if self._torn:
+            # End the torn line a kill left behind, or the next entry would be glued to it
+            # (and lost with it on the next reading).
+            os.write(fd, b"\n")
         if not self.state.header:
             header = {"format": FORMAT, "operation": operation, "target": self.target}
             self.state.header = header
@@ -115,7 +121,9 @@ class Journal:
         if not self.path.exists():
             return state
         with self.path.open("rb") as handle:
-            lines = handle.read().split(b"\n")
+            data = handle.read()
+        self._torn = bool(data) and not data.endswith(b"\n")
+        lines = data.split(b"\n")
         for raw in lines:
             if not raw.strip():
                 continue

@@ -74,7 +74,8 @@ class AdaptiveLimiter:
 
     Args:
         maximum: Upper bound of the limit (the ``concurrency`` option).
-        initial: Starting limit (default: ``min(maximum, 4)``; slow start doubles it quickly).
+        initial: Starting limit (default: half the maximum, at least 4; slow start doubles it
+            each round trip until the service pushes back).
         rate: Optional requests-per-second cap (token bucket).
         burst: Token bucket size for ``rate``.
         adaptive: With False the limit stays at ``maximum`` (no AIMD).
@@ -94,7 +95,7 @@ class AdaptiveLimiter:
             raise ValueError(f"concurrency must be >= 1, got {maximum!r}")
         self.maximum = maximum
         self.adaptive = adaptive
-        start = maximum if not adaptive else min(maximum, initial or 4)
+        start = maximum if not adaptive else min(maximum, initial or max(4, maximum // 2))
         self.limit = float(max(1, start))
         self._clock = clock or time.monotonic
         self._origin = self._clock()

@@ -8,6 +8,7 @@ are skipped.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -74,6 +75,14 @@ class SourceRow:
 
 
 def _open(path: str | Path, encoding: str) -> IO[str]:
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        raise ValidationError(f"unknown text encoding {encoding!r}") from None
+    if codec.name == "utf-8":
+        # Excel's "CSV UTF-8" starts with a byte order mark: without this, it would be glued to
+        # the first header name (or the first id) and that column would not be found.
+        encoding = "utf-8-sig"
     if str(path) == "-":
         return io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
     target = Path(path)

@@ -1,0 +1,235 @@
+"""Where the command line's settings come from.
+
+Three layers, the first that sets a value wins: the command line, the ``CC_*`` environment (the
+names the SDK's :meth:`~cc_campaigns.CampaignsClient.from_env` reads), and a named profile of
+the config file. Where the service is (``platform`` or ``base_url``) is decided as a unit by the
+first layer that says anything about it, so ``--platform na12`` is not overridden by a
+``CC_BASE_URL`` left in the environment.
+
+The config file is INI (``config.ini``) or TOML (``config.toml``, Python 3.11+) in the
+platform's user config directory, or wherever ``CC_CONFIG`` / ``--config`` point. Each section
+is a profile::
+
+    [default]
+    platform = na12
+    username = acme
+    action_token = ...
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import stat
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import platformdirs
+
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_PROFILE",
+    "ENV_NAMES",
+    "ConfigError",
+    "ConfigFile",
+    "Resolved",
+    "default_config_path",
+    "load_config",
+    "resolve",
+]
+
+#: Environment variable naming the config file.
+CONFIG_ENV = "CC_CONFIG"
+#: The profile used when none is named.
+DEFAULT_PROFILE = "default"
+#: The settings a profile may hold, and their environment variables.
+ENV_NAMES: Mapping[str, str] = {
+    "platform": "CC_PLATFORM",
+    "base_url": "CC_BASE_URL",
+    "username": "CC_USERNAME",
+    "data_token": "CC_DATA_TOKEN",
+    "action_token": "CC_ACTION_TOKEN",
+    "status_method": "CC_STATUS_METHOD",
+    "customer_id_format": "CC_CUSTOMER_ID_FORMAT",
+}
+TOKEN_KEYS = ("data_token", "action_token")
+_WHERE = ("platform", "base_url")
+
+
+class ConfigError(Exception):
+    """The configuration is unusable (unreadable file, unknown profile or setting)."""
+
+
+@attrs.frozen
+class ConfigFile:
+    """A parsed config file: its profiles, and whether others may read it."""
+
+    path: Path
+    #: Profile name -> setting -> value (keys normalised: lower case, ``-`` as ``_``).
+    profiles: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict, repr=False)
+    #: True when the file exists and group or others may read it (POSIX).
+    shared: bool = False
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+
+def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``$CC_CONFIG``, else ``config.toml`` or ``config.ini`` in the user config directory
+    (whichever exists, TOML first), else the ``config.ini`` path there."""
+    env = os.environ if environ is None else environ
+    named = env.get(CONFIG_ENV)
+    if named:
+        return Path(named).expanduser()
+    base = Path(platformdirs.user_config_dir("cc-campaigns"))
+    toml_path = base / "config.toml"
+    if toml_path.exists() and sys.version_info >= (3, 11):
+        return toml_path
+    return base / "config.ini"
+
+
+def _normalise(key: str) -> str:
+    return key.strip().lower().replace("-", "_")
+
+
+def _check_profile(path: Path, name: str, values: Mapping[str, Any]) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for key, value in values.items():
+        norm = _normalise(str(key))
+        if norm not in ENV_NAMES:
+            known = ", ".join(ENV_NAMES)
+            raise ConfigError(
+                f"{path}: unknown setting {key!r} in profile [{name}]; known: {known}"
+            )
+        if isinstance(value, (dict, list)):
+            raise ConfigError(f"{path}: setting {key!r} in profile [{name}] must be a plain value")
+        settings[norm] = str(value).strip()
+    return settings
+
+
+def load_config(path: Path) -> ConfigFile:
+    """Read ``path`` (INI, or TOML when it ends in ``.toml``). A missing file has no profiles.
+
+    Raises:
+        ConfigError: the file cannot be read or parsed, or names an unknown setting.
+    """
+    if not path.exists():
+        return ConfigFile(path=path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        mode = path.stat().st_mode
+    except OSError as err:
+        raise ConfigError(f"cannot read the config file {path}: {err.strerror or err}") from None
+    raw: dict[str, Mapping[str, Any]] = {}
+    if path.suffix.lower() == ".toml":
+        for name, section in _parse_toml(path, text).items():
+            if not isinstance(section, dict):
+                raise ConfigError(
+                    f"{path}: {name!r} is outside any profile; put settings under [{name}] "
+                    f"sections such as [{DEFAULT_PROFILE}]"
+                )
+            raw[name] = section
+    else:
+        parser = configparser.ConfigParser(interpolation=None, default_section="__none__")
+        try:
+            parser.read_string(text, source=str(path))
+        except configparser.Error as err:
+            raise ConfigError(f"{path} is not a valid INI file: {err.message}") from None
+        raw = {name: dict(parser.items(name)) for name in parser.sections()}
+    profiles = {name: _check_profile(path, name, values) for name, values in raw.items()}
+    shared = os.name == "posix" and bool(stat.S_IMODE(mode) & 0o077)
+    return ConfigFile(path=path, profiles=profiles, shared=shared)
+
+
+def _parse_toml(path: Path, text: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{path} is not valid TOML: {err}") from None
+    raise ConfigError(  # pragma: no cover - Python 3.10 only
+        f"{path}: TOML config files need Python 3.11+; write the same sections to "
+        f"{path.with_suffix('.ini')} instead"
+    )
+
+
+@attrs.frozen
+class Resolved:
+    """Settings after layering; tokens are never shown in a repr."""
+
+    platform: str | None = None
+    base_url: str | None = None
+    username: str | None = None
+    data_token: str | None = attrs.field(default=None, repr=False)
+    action_token: str | None = attrs.field(default=None, repr=False)
+    status_method: str | None = None
+    customer_id_format: str | None = None
+    #: Where each token came from ("environment", the config file path), for messages.
+    token_source: str | None = None
+    #: True when a token was read from a config file that others may read.
+    token_from_shared_file: bool = False
+
+
+def resolve(
+    command_line: Mapping[str, str | None],
+    environ: Mapping[str, str],
+    config: ConfigFile,
+    profile: str | None,
+) -> Resolved:
+    """Layer the command line over the environment over the profile.
+
+    Args:
+        command_line: Values given as options (``None`` when not given).
+        environ: The process environment.
+        config: The parsed config file.
+        profile: The profile asked for (``None``: the default profile, which may be absent).
+
+    Raises:
+        ConfigError: a profile was named but the file does not have it.
+    """
+    name = profile or DEFAULT_PROFILE
+    if profile is not None and name not in config.profiles:
+        where = f"in {config.path}" if config.exists else f"(no config file at {config.path})"
+        have = ", ".join(sorted(config.profiles)) or "none"
+        raise ConfigError(f"no profile [{name}] {where}; profiles there: {have}")
+    file_layer = dict(config.profiles.get(name, {}))
+    env_layer = {key: environ[var] for key, var in ENV_NAMES.items() if environ.get(var)}
+    cli_layer = {k: v for k, v in command_line.items() if v and k not in TOKEN_KEYS}
+    layers = [cli_layer, env_layer, file_layer]
+
+    values: dict[str, str | None] = {}
+    for key in ENV_NAMES:
+        if key in _WHERE:
+            continue
+        values[key] = next((layer[key] for layer in layers if key in layer), None)
+    where_layer = next((layer for layer in layers if any(k in layer for k in _WHERE)), {})
+    for key in _WHERE:
+        values[key] = where_layer.get(key)
+
+    # Tokens never come from the command line (they would show in `ps` and shell history).
+    sources = set()
+    from_file = False
+    for key in TOKEN_KEYS:
+        if key in env_layer:
+            sources.add("the environment")
+        elif key in file_layer:
+            sources.add(str(config.path))
+            from_file = True
+    token_source = " and ".join(sorted(sources)) or None
+    return Resolved(
+        platform=values["platform"],
+        base_url=values["base_url"],
+        username=values["username"],
+        data_token=values["data_token"],
+        action_token=values["action_token"],
+        status_method=values["status_method"],
+        customer_id_format=values["customer_id_format"],
+        token_source=token_source,
+        token_from_shared_file=from_file and config.shared,
+    )
