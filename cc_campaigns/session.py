@@ -67,6 +67,15 @@ _MIN_SECRET = 4
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 
 
+#: Statuses that say the service did not act on the request.
+REFUSED_STATUSES = frozenset({429, 503})
+
+
+def is_refused(error: BaseException) -> bool:
+    """Whether a write failed in a way that says it was not applied (safe to send again)."""
+    return isinstance(error, ApiError) and error.status in REFUSED_STATUSES
+
+
 def is_transient(error: BaseException) -> bool:
     """Whether an idempotent request that failed with ``error`` is worth retrying."""
     if isinstance(error, TransportError):
@@ -376,15 +385,18 @@ class Session:
         write: bool = False,
         retry: bool | None = None,
     ) -> Response:
-        """:meth:`send`, retried on transient failures when ``retry`` (default: reads only).
+        """:meth:`send`, retried by the session's :class:`RetryPolicy`.
 
-        Writes are not retried blindly here: the bulk engine owns that policy.
+        ``retry=None`` (the default): a read is retried on every transient failure; a write
+        only when the service said it did not act (429, 503), never after an answer that may
+        hide an applied change (a timeout, a dropped connection, 502/504, 206): the bulk engine
+        owns that policy. ``retry=True`` retries a write like a read (idempotent writes);
+        ``retry=False`` sends once.
         """
-        if retry is None:
-            retry = not write
-        if not retry:
+        if retry is False:
             return await self.send(method, path, body=body, params=params, write=write)
-        async for attempt in self.retry.retrying(is_transient):
+        retry_on = is_transient if retry or not write else is_refused
+        async for attempt in self.retry.retrying(retry_on):
             with attempt:
                 return await self.send(method, path, body=body, params=params, write=write)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover

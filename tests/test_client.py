@@ -593,7 +593,8 @@ async def test_rate_limited_write(sim: Simulator) -> None:
                 await cc.add_customers(RUNNING, [1])
         assert caught.value.status == 429
         assert caught.value.retry_after == 30.0
-        assert faulty.stats.requests == 1  # writes are not retried
+        # A 429 says nothing was applied: the write is retried like a read, then raised.
+        assert faulty.stats.requests == FAST_RETRY.attempts
 
 
 async def test_rate_limited_read_is_retried_then_raised() -> None:
@@ -628,7 +629,8 @@ async def test_server_errors() -> None:
         assert broken.stats.requests == FAST_RETRY.attempts  # reads are retried
         with pytest.raises(ServerError):
             await cc.add_customers(RUNNING, [1])
-        assert broken.stats.requests == FAST_RETRY.attempts + 1  # writes are not
+        # 503 says nothing was applied: writes are retried on it too.
+        assert broken.stats.requests == 2 * FAST_RETRY.attempts
 
 
 async def test_reads_recover_from_transient_faults() -> None:

@@ -802,7 +802,9 @@ class Engine:
                     reasons[message] += 1
                 self._sample(bucket, outcome)
         counts[Bucket.ADDED] += added
-        not_added = [o for o in outcomes if o.bucket is not Bucket.ADDED]
+        # A dry run lists only what it found wrong, not every item it did not send.
+        skip = (Bucket.ADDED, Bucket.NOT_SENT) if self.options.dry_run else (Bucket.ADDED,)
+        not_added = [o for o in outcomes if o.bucket not in skip]
         settled = counts[Bucket.NOT_SENT] == 0
         if self._rejects is not None:
             if settled:

@@ -148,7 +148,7 @@ def read_customers(
         elif kind == "csv":
             yield from _read_csv(rest, first, column, schedule_column, id_columns, keep_columns)
         else:
-            yield from _read_text(rest)
+            yield from _read_text(rest, id_columns)
     finally:
         if str(path) != "-":
             handle.close()
@@ -160,11 +160,17 @@ def _chain_first(first: str, handle: IO[str]) -> Iterator[str]:
     yield from handle
 
 
-def _read_text(lines: Iterator[str]) -> Iterator[SourceRow]:
+def _read_text(lines: Iterator[str], id_columns: tuple[str, ...]) -> Iterator[SourceRow]:
+    header_checked = False
     for number, line in enumerate(lines, start=1):
         text = line.strip()
-        if text:
-            yield SourceRow(text, None, number)
+        if not text:
+            continue
+        if not header_checked:
+            header_checked = True
+            if text.lower() in id_columns:
+                continue  # a one-column file with a header line ("customer_id")
+        yield SourceRow(text, None, number)
 
 
 def _pick(

@@ -1,0 +1,37 @@
+"""Edge cases of the bulk engine found while building the CLI: dry runs and header lines."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from cc_campaigns import CampaignsClient
+from cc_campaigns.bulk import read_customers
+from cc_campaigns.simulator import Simulator
+from tests.conftest import RUNNING
+
+
+async def test_a_dry_run_lists_only_what_it_found_wrong(
+    client: CampaignsClient, sim: Simulator, tmp_path: Path
+) -> None:
+    rejects = tmp_path / "rejects.csv"
+    report = await client.bulk_add(RUNNING, [1, 2, 2, "x", 3], dry_run=True, rejects=rejects)
+    assert (report.not_sent, report.duplicate_in_input, report.invalid) == (3, 1, 1)
+    assert report.balanced
+    with rejects.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(row["bucket"] for row in rows) == ["duplicate_in_input", "invalid"]
+    assert sim.stats.requests == 0
+
+
+def test_a_one_column_text_file_may_start_with_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "ids.txt"
+    path.write_text("customer_id\n10\n\n11\n")
+    rows = list(read_customers(path))
+    assert [(row.value, row.line) for row in rows] == [("10", 2), ("11", 4)]
+
+
+def test_a_header_word_later_in_a_text_file_is_an_invalid_row(tmp_path: Path) -> None:
+    path = tmp_path / "ids.txt"
+    path.write_text("10\ncustomer_id\n")
+    assert [row.value for row in read_customers(path)] == ["10", "customer_id"]
