@@ -6,10 +6,11 @@ doubles per round trip (slow start) until the first throttling signal, then halv
 limit is actually in use. A ``Retry-After`` pauses every sender, not just the one that got it.
 
 Concurrency alone cannot hold a fast client under a rate limit (with a 1 ms round trip, one
-request in flight is already hundreds of requests a second), so throttling also sets a request
-*rate*: the rate the service was observed to accept since the previous throttle, less 10%
-(multiplicative decrease); each success then raises it a little (additive increase). A fixed
-``rate`` cap (VoIPbin's documented per-customer limit) is a :class:`TokenBucket` too.
+request in flight is already hundreds of requests a second), so persistent throttling (5 of the
+last 100 answers) also sets a request *rate*: what the service was seen to accept, less 15%; each
+later push-back cuts it by 15% again, and successes raise it by 2% a second. A stray 429 (a random
+fault) only delays its own request. A fixed ``rate`` cap (VoIPbin's documented per-customer limit)
+is a :class:`TokenBucket` too.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ __all__ = ["AdaptiveLimiter", "Ticket", "TokenBucket"]
 _HISTORY_MAX = 512
 #: The adaptive rate never falls below this many requests per second.
 _MIN_RATE = 0.2
+#: Answers remembered to tell persistent throttling from a stray 429 ...
+_RECENT = 100
+#: ... and how many throttles among them make it persistent.
+_PERSISTENT = 5
 #: Multiplicative decrease of the paced rate on a throttle.
 _RATE_CUT = 0.85
 #: Additive increase of the paced rate per successful request (so +2% per second).
@@ -109,9 +114,19 @@ class AdaptiveLimiter:
         self._pacer: TokenBucket | None = None
         self._accepted = 0
         self._window_start = self._origin
+        #: Whether each of the last answers was a throttle, and how many were.
+        self._recent: collections.deque[bool] = collections.deque(maxlen=_RECENT)
+        self._recent_throttles = 0
         #: Senders waiting for a slot, first come first served.
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self.history: list[tuple[float, int]] = [(0.0, int(self.limit))]
+
+    @property
+    def persistent(self) -> bool:
+        """Whether throttling is persistent (at least 5 of the last 100 answers), as opposed to
+        a stray 429 now and then. Only persistent throttling paces the rate or pauses everyone:
+        cutting the rate on every random 429 would let a 1% fault rate starve the upload."""
+        return self._recent_throttles >= _PERSISTENT
 
     @property
     def paced_rate(self) -> float | None:
@@ -185,6 +200,11 @@ class AdaptiveLimiter:
         """
         saturated = self.in_flight >= self.current
         self.in_flight -= 1
+        recent = self._recent
+        if len(recent) == recent.maxlen:
+            self._recent_throttles -= recent[0]
+        recent.append(throttled)
+        self._recent_throttles += throttled
         if self.adaptive:
             if throttled:
                 self.throttles += 1
@@ -207,6 +227,8 @@ class AdaptiveLimiter:
         self.limit = max(1.0, self.limit / 2)
         self._last_cut = now
         window = now - self._window_start
+        if not self.persistent:
+            return  # a stray 429: the request retries after its Retry-After, the rate stays
         if self._pacer is not None:
             self._pacer.rate = max(_MIN_RATE, self._pacer.rate * _RATE_CUT)
         elif self._accepted > 0 and window > 0:
@@ -223,5 +245,5 @@ class AdaptiveLimiter:
         already answers it, and the throttled request itself still waits that long before its
         retry. Stopping every sender would waste the service's capacity for the whole pause.
         """
-        if seconds > 0 and self._pacer is None:
+        if seconds > 0 and self._pacer is None and self.persistent:
             self._pause_until = max(self._pause_until, self._clock() + seconds)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import json
 import os
 from collections import Counter
 from pathlib import Path
@@ -253,7 +254,7 @@ class RejectsWriter:
             return
         if self.jsonl:
             chunk = b"".join(
-                orjson.dumps(
+                _json_line(
                     {
                         "customer_id": o.customer_id,
                         "schedule": o.schedule,
@@ -261,10 +262,8 @@ class RejectsWriter:
                         "http_status": o.http_status,
                         "message": o.message,
                         "line": o.line,
-                    },
-                    default=str,
+                    }
                 )
-                + b"\n"
                 for o in outcomes
             )
         else:
@@ -287,6 +286,14 @@ class RejectsWriter:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+def _json_line(record: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(record, default=str) + b"\n"
+    except orjson.JSONEncodeError:
+        # orjson stops at 64 bits; customer ids go up to 1e22 (and a refused one can be larger).
+        return json.dumps(record, default=str, separators=(",", ":")).encode() + b"\n"
 
 
 def _csv_line(values: tuple[str, ...]) -> bytes:
