@@ -401,6 +401,7 @@ class CampaignsClient:
             validate=validate,
         )
         settings = _bulk_options(
+            self._session.retry,
             batch_size=batch_size,
             concurrency=concurrency,
             max_records=max_records,
@@ -428,7 +429,7 @@ class CampaignsClient:
             as_string=self.customer_id_format == "string",
             validate=validate,
         )
-        settings = _bulk_options(**options)
+        settings = _bulk_options(self._session.retry, **options)
         async for outcomes in iter_bulk(
             adapter, source, settings, connection_limit=self._session.connection_limit
         ):
@@ -455,6 +456,7 @@ class CampaignsClient:
             self._session, _campaign_id(campaign_id), as_string=False, validate=True
         )
         settings = _bulk_options(
+            self._session.retry,
             concurrency=concurrency,
             checkpoint=checkpoint,
             rejects=rejects,
@@ -467,7 +469,9 @@ class CampaignsClient:
         )
 
 
-def _bulk_options(**options: Any) -> BulkOptions:
+def _bulk_options(default_retry: RetryPolicy, /, **options: Any) -> BulkOptions:
+    # The client's retry policy governs bulk batches too, unless the call gives its own.
+    options.setdefault("retry", default_retry)
     try:
         return BulkOptions(**options)
     except TypeError as err:

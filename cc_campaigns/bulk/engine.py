@@ -257,6 +257,7 @@ class Engine:
         self.report = BulkReport(
             operation=adapter.operation,
             campaign_id=adapter.target,
+            target_kind=getattr(adapter, "target_kind", "campaign"),
             dry_run=options.dry_run,
             checkpoint=str(options.checkpoint) if options.checkpoint else None,
             rejects=str(options.rejects) if options.rejects else None,
@@ -567,6 +568,12 @@ class Engine:
 
     async def _dispatch(self, batch: _Batch) -> None:
         await self._windows.acquire()
+        stop = self.options.stop
+        if stop is not None and stop.is_set():
+            # Checked per window too, not only per chunk of the source: with one item per
+            # request (VoIPbin), a chunk is minutes of sending. This batch and the rest of the
+            # chunk settle ``not_sent`` at once (unjournaled, so a rerun sends them).
+            self._abort("interrupted: stopped before the end of the source")
         task = asyncio.create_task(self._run_batch(batch))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -705,6 +712,9 @@ class Engine:
         self.limiter.release(ticket, throttled=throttled, success=True)
         self.budget.earn()
         if retry:
+            # In place: the caller's ``pending`` is what the next attempt sends (and what is
+            # settled if there is none); the items answered above must not be sent again.
+            pending[:] = retry
             raise _Retry(retry_reason, None)
         return []
 
@@ -765,6 +775,7 @@ class Engine:
                 last[index] = (status, reason)
                 retry.append(index)
         if retry:
+            pending[:] = retry  # in place, as in _attempt
             raise _Retry(reason, None)
         return []
 

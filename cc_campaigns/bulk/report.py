@@ -106,6 +106,7 @@ class BulkReport:
     """The outcome of a bulk upload or removal. Every submitted item is in exactly one bucket."""
 
     operation: str
+    #: The campaign (8x8) or outdial (VoIPbin) the items went to.
     campaign_id: Any
     submitted: int = 0
     added: int = 0
@@ -136,6 +137,8 @@ class BulkReport:
     checkpoint: str | None = None
     rejects: str | None = None
     dry_run: bool = False
+    #: What ``campaign_id`` names: ``"campaign"`` (8x8) or ``"outdial"`` (VoIPbin).
+    target_kind: str = "campaign"
     #: (seconds since start, concurrency limit) each time the limit changed.
     concurrency_history: list[tuple[float, int]] = attrs.field(factory=list)
 
@@ -180,7 +183,8 @@ class BulkReport:
     def summary(self) -> str:
         """A short text a person reads in five seconds."""
         verb = "Removal" if self.operation == "remove" else "Upload"
-        head = f"{verb} to campaign {self.campaign_id}: {self.submitted:,} submitted"
+        where = "from" if self.operation == "remove" else "to"
+        head = f"{verb} {where} {self.target_kind} {self.campaign_id}: {self.submitted:,} submitted"
         if self.dry_run:
             head += " (dry run: nothing sent)"
         lines = [head]

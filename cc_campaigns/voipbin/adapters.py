@@ -150,6 +150,7 @@ class AddTargets:
     """
 
     operation: str = "add"
+    target_kind: str = "outdial"
     max_batch: int | None = 1
 
     def __init__(self, session: Session, outdial_id: str, *, validate: bool = True) -> None:
