@@ -343,19 +343,37 @@ async def test_the_paced_rate_is_set_at_the_first_persistent_throttle_and_cut_on
     # 10 requests accepted in the 4 s since the start, less 15%.
     first = 10 / 4 * 0.85
     assert limiter.paced_rate == pytest.approx(first)
-    # Successes raise it a little (additive increase).
+    # Successes raise it: 11 accepted over the first 4 s make a provisional best rate of 2.75/s,
+    # and below it the rate recovers a tenth of the gap per second (at least +2%/s).
     limiter.release(await limiter.acquire(), success=True)
-    assert limiter.paced_rate == pytest.approx(first + 0.02)
+    grown = first + max(0.02, 0.1 * (11 / 4 - first) / first)
+    assert limiter.paced_rate == pytest.approx(grown)
     # A throttle of a request sent before the cut does not cut it again ...
     limiter.in_flight += 1
     limiter.release(Ticket(103.5), throttled=True)
-    assert limiter.paced_rate == pytest.approx(first + 0.02)
-    # ... a later one does (multiplicative decrease).
+    assert limiter.paced_rate == pytest.approx(grown)
+    # ... a later one does (multiplicative decrease), never below half the best rate.
     fake.now = 105.0
     later = await limiter.acquire()
     fake.now = 106.0
     limiter.release(later, throttled=True)
-    assert limiter.paced_rate == pytest.approx((first + 0.02) * 0.85)
+    assert limiter.paced_rate == pytest.approx(max(grown * 0.85, 11 / 4 / 2))
+
+
+async def test_random_throttles_at_a_steady_rate_do_not_pace(fake: FakeTime) -> None:
+    # A steady 6% of throttles (above the 5-in-100 threshold), long enough for the background
+    # average to learn it: no surge.
+    limiter = AdaptiveLimiter(16, initial=16, clock=fake)
+    for i in range(3000):
+        fake.now += 0.01
+        ticket = await limiter.acquire()
+        limiter.release(ticket, throttled=i % 16 == 0, success=i % 16 != 0)
+    assert not limiter.persistent
+    # A burst of throttles well above that background is a surge.
+    for _ in range(12):
+        fake.now += 0.01
+        limiter.release(await limiter.acquire(), throttled=True)
+    assert limiter.persistent
 
 
 async def test_no_paced_rate_before_anything_was_accepted(fake: FakeTime) -> None:

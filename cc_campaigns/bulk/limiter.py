@@ -1,16 +1,24 @@
 """Pacing of the bulk engine: adaptive concurrency (AIMD), adaptive rate, a shared pause.
 
-:class:`AdaptiveLimiter` bounds the requests in flight between 1 and a maximum. It starts low and
-doubles per round trip (slow start) until the first throttling signal, then halves on throttling
-(at most once per round trip) and grows by about one per round trip, but only while the current
-limit is actually in use. A ``Retry-After`` pauses every sender, not just the one that got it.
+:class:`AdaptiveLimiter` bounds the requests in flight between 1 and a maximum. It starts at half
+the maximum and grows by one per success (slow start) until the first throttling signal, then
+halves on throttling (at most once per round trip) and grows by about one per round trip, but only
+while the current limit is actually in use.
 
 Concurrency alone cannot hold a fast client under a rate limit (with a 1 ms round trip, one
-request in flight is already hundreds of requests a second), so persistent throttling (5 of the
-last 100 answers) also sets a request *rate*: what the service was seen to accept, less 15%; each
-later push-back cuts it by 15% again, and successes raise it by 2% a second. A stray 429 (a random
-fault) only delays its own request. A fixed ``rate`` cap (VoIPbin's documented per-customer limit)
-is a :class:`TokenBucket` too.
+request in flight is already hundreds of requests a second), so a *surge* of throttling also
+paces the request *rate*: it starts at what the service was seen to accept, less 15%; each later
+surge cuts it by 15% (never below half the best rate accepted over 5 seconds); successes raise
+it by a tenth of the gap to that best rate per second, then by 2% a second. The first surge also
+pauses every sender for the ``Retry-After``.
+
+A surge is at least 5 throttles in the last 100 answers, and more than twice the background rate
+of throttles (a slow average): a service at its capacity answers a burst of 429s when the client
+goes too fast and none when it slows down, while random faults (a steady few percent of 429/503)
+never rise above their own background. Cutting the rate for those would starve the upload without
+sparing the service: they only delay their own request.
+
+A fixed ``rate`` cap (VoIPbin's documented per-customer limit) is a :class:`TokenBucket` too.
 """
 
 from __future__ import annotations
@@ -28,12 +36,22 @@ _HISTORY_MAX = 512
 _MIN_RATE = 0.2
 #: Answers remembered to tell persistent throttling from a stray 429 ...
 _RECENT = 100
-#: ... and how many throttles among them make it persistent.
+#: ... how many throttles among them make a surge ...
 _PERSISTENT = 5
+#: ... and how fast the background rate of throttles follows the answers (about 500 of them).
+_BACKGROUND_WEIGHT = 0.002
 #: Multiplicative decrease of the paced rate on a throttle.
 _RATE_CUT = 0.85
 #: Additive increase of the paced rate per successful request (so +2% per second).
 _RATE_GROWTH = 0.02
+#: Seconds over which the accepted request rate is measured for its peak ...
+_PEAK_SPAN = 5.0
+#: (a provisional peak is taken after this many seconds) ...
+_PEAK_SPAN_FIRST = 2.0
+#: ... the paced rate never falls below this share of that peak ...
+_PEAK_FLOOR = 0.5
+#: ... and below the peak it recovers this share of the gap per second.
+_RECOVERY = 0.1
 
 
 class TokenBucket:
@@ -114,19 +132,25 @@ class AdaptiveLimiter:
         self._pacer: TokenBucket | None = None
         self._accepted = 0
         self._window_start = self._origin
+        #: The best accepted rate seen over a span of _PEAK_SPAN seconds (requests/s).
+        self._peak = 0.0
+        self._span_start = self._origin
+        self._span_count = 0
         #: Whether each of the last answers was a throttle, and how many were.
         self._recent: collections.deque[bool] = collections.deque(maxlen=_RECENT)
         self._recent_throttles = 0
+        self._background = 0.0
         #: Senders waiting for a slot, first come first served.
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self.history: list[tuple[float, int]] = [(0.0, int(self.limit))]
 
     @property
     def persistent(self) -> bool:
-        """Whether throttling is persistent (at least 5 of the last 100 answers), as opposed to
-        a stray 429 now and then. Only persistent throttling paces the rate or pauses everyone:
-        cutting the rate on every random 429 would let a 1% fault rate starve the upload."""
-        return self._recent_throttles >= _PERSISTENT
+        """Whether the service is pushing back now: a surge of throttles (at least 5 of the last
+        100 answers, and above twice their background rate), as opposed to stray or steady
+        random 429/503s. Only a surge paces the rate or pauses every sender."""
+        throttles = self._recent_throttles
+        return throttles >= _PERSISTENT and throttles > 2 * self._background * len(self._recent)
 
     @property
     def paced_rate(self) -> float | None:
@@ -205,6 +229,7 @@ class AdaptiveLimiter:
             self._recent_throttles -= recent[0]
         recent.append(throttled)
         self._recent_throttles += throttled
+        self._background += _BACKGROUND_WEIGHT * (throttled - self._background)
         if self.adaptive:
             if throttled:
                 self.throttles += 1
@@ -212,14 +237,32 @@ class AdaptiveLimiter:
                     self._cut()
             elif success:
                 self._accepted += 1
+                self._measure_peak()
                 if saturated and self.limit < self.maximum:
                     growth = 1.0 if self._slow_start else 1.0 / self.limit
                     self.limit = min(float(self.maximum), self.limit + growth)
                 if self._pacer is not None:
                     # Additive increase: +2% of the rate for every second of successes.
-                    self._pacer.rate += _RATE_GROWTH
+                    # Below the best rate seen, recover a tenth of the gap per second; above it,
+                    # probe slowly (+2% per second).
+                    pacer = self._pacer
+                    gap = max(0.0, self._peak - pacer.rate)
+                    pacer.rate += max(_RATE_GROWTH, _RECOVERY * gap / pacer.rate)
             self._record()
         self._notify()
+
+    def _measure_peak(self) -> None:
+        self._span_count += 1
+        now = self._clock()
+        span = now - self._span_start
+        if span >= _PEAK_SPAN:
+            self._peak = max(self._peak, self._span_count / span)
+            self._span_start = now
+            self._span_count = 0
+        elif span >= _PEAK_SPAN_FIRST and not self._peak:
+            # Until the first full span, a provisional peak (two seconds are long enough not
+            # to mistake a service's initial burst allowance for its rate).
+            self._peak = self._span_count / span
 
     def _cut(self) -> None:
         now = self._clock()
@@ -229,11 +272,12 @@ class AdaptiveLimiter:
         window = now - self._window_start
         if not self.persistent:
             return  # a stray 429: the request retries after its Retry-After, the rate stays
+        floor = max(_MIN_RATE, self._peak * _PEAK_FLOOR)
         if self._pacer is not None:
-            self._pacer.rate = max(_MIN_RATE, self._pacer.rate * _RATE_CUT)
+            self._pacer.rate = max(floor, self._pacer.rate * _RATE_CUT)
         elif self._accepted > 0 and window > 0:
             # First push-back: start pacing just under what the service was seen to accept.
-            rate = max(_MIN_RATE, self._accepted / window * _RATE_CUT)
+            rate = max(floor, self._accepted / window * _RATE_CUT)
             self._pacer = TokenBucket(rate, 1.0, clock=self._clock)
         self._accepted = 0
         self._window_start = now
