@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -106,7 +107,7 @@ async def test_a_running_campaign_stops_the_upload(
     await vb.set_campaign_status(campaign.id, "run")
     with pytest.raises(InvalidTransitionError) as info:
         await upload(vb, outdial, numbers(50), concurrency=1)
-    report: BulkReport = info.value.report  # type: ignore[attr-defined]
+    report: BulkReport = info.value.report
     assert report.aborted and report.balanced
     assert report.added == 0 and report.not_sent >= 49
     assert vsim.targets(outdial) == []
@@ -116,7 +117,7 @@ async def test_a_missing_outdial_stops_the_upload(vb: VoipbinClient) -> None:
     with pytest.raises(NotFoundError) as info:
         await upload(vb, MISSING, numbers(5), concurrency=1)
     assert info.value.reason == "OUTDIAL_NOT_FOUND"
-    assert info.value.report.aborted  # type: ignore[attr-defined]
+    assert info.value.report.aborted
 
 
 async def test_wrong_credentials_stop_the_upload(vsim: VoipbinSimulator, outdial: str) -> None:
@@ -327,3 +328,29 @@ async def test_upload_from_a_file(
     assert (report.added, report.duplicate_in_input, report.invalid) == (2, 1, 1)
     assert report.samples["invalid"][0]["line"] == 4
     assert {t.name for t in vsim.targets(outdial)} == {"Ada", "Bob"}
+
+
+async def test_stop_is_honoured_within_a_chunk_of_the_source(
+    vb: VoipbinClient, vsim: VoipbinSimulator, outdial: str, tmp_path: Path
+) -> None:
+    # One target per request: a chunk of the source (1,024 items) is minutes of sending at
+    # VoIPbin's pace, so a stop (Ctrl-C in the CLI) must not wait for the chunk's end.
+    stop = asyncio.Event()
+    checkpoint = tmp_path / "run.ckpt"
+    report = await upload(
+        vb,
+        outdial,
+        numbers(300),
+        rate=200,
+        concurrency=2,
+        checkpoint=checkpoint,
+        stop=stop,
+        on_progress=lambda progress: stop.set(),  # the first finished target
+    )
+    assert report.aborted and report.abort_reason is not None
+    assert report.abort_reason.startswith("interrupted")
+    assert 0 < report.added < 300 and report.added + report.not_sent == 300
+    assert len(vsim.targets(outdial)) == report.added
+    again = await upload(vb, outdial, numbers(300), checkpoint=checkpoint)
+    assert again.added == 300 and again.resumed
+    assert sorted(t.destination or "" for t in vsim.targets(outdial)) == numbers(300)

@@ -214,9 +214,25 @@ async def test_stats_endpoint_and_reset(vsim: VoipbinSimulator) -> None:
             assert stats["requests"] == 2
             assert stats["by_status"] == {"200": 1, "401": 1}
             assert stats["by_route"] == {"GET /v1.0/campaigns": 2}
+            assert stats["in_flight"] == 0  # the stats request itself is not counted
         async with http.post(f"{base}/_sim/reset") as answer:
             assert (await answer.json())["requests"] == 0
     assert vsim.stats.requests == 0
+
+
+async def test_in_flight_counts_requests_being_served() -> None:
+    async with VoipbinSimulator(rate=None, latency=60) as sim:
+        task = asyncio.create_task(call(sim, "GET", "/campaigns"))
+        for _ in range(1000):  # bounded: the request reaches the simulator at once
+            if sim.stats.in_flight:
+                break
+            await asyncio.sleep(0.005)
+        assert sim.stats.in_flight == 1
+        assert sim.stats.as_dict()["in_flight"] == 1
+        task.cancel()  # the client goes away: the simulator ends the request when it closes
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert sim.stats.in_flight == 0
 
 
 async def test_helpers(vsim: VoipbinSimulator) -> None:

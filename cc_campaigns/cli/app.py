@@ -13,13 +13,14 @@ from typing import Any
 import click
 
 from .. import __version__
-from . import bulk, campaign, records, sim
+from . import bulk, campaign, records, sim, voipbin
 from .context import EXIT_CODES_HELP, PROG, CliError, CliState, ExitCode, explain
 
 __all__ = ["cli", "main"]
 
 _HELP = f"""Manage 8x8 Contact Center dynamic campaigns: status, start/pause/purge/stop, records,
-and bulk uploads of customers that resume where they stopped.
+and bulk uploads of customers that resume where they stopped. VoIPbin campaigns and outdial
+targets: `cc-campaigns voipbin --help`.
 
 \b
 Settings, the first found wins:
@@ -147,6 +148,7 @@ for _command in (
     bulk.upload,
     sim.simulate,
     sim.demo,
+    voipbin.voipbin,
 ):
     cli.add_command(_command)
 

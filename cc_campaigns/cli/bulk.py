@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 from collections.abc import Callable, Coroutine, Iterable, Iterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -22,9 +23,6 @@ from .context import (
 )
 from .output import report_failed, report_table, show
 from .progress import ProgressDisplay
-
-if TYPE_CHECKING:
-    from ..client import CampaignsClient
 
 __all__ = ["remove", "upload"]
 
@@ -239,7 +237,7 @@ def remove(
 
 
 def _run(
-    client: CampaignsClient,
+    client: AbstractAsyncContextManager[Any],
     start: Callable[[ProgressDisplay, asyncio.Event], Coroutine[Any, Any, BulkReport]],
     label: str,
     checkpoint: Path | None,
@@ -247,7 +245,11 @@ def _run(
     as_json: bool,
     progress: bool,
     total: int | None = None,
+    target: str | None = None,
 ) -> None:
+    """Run a bulk operation of ``client`` (an 8x8 or a VoIPbin client) with progress, show
+    its report, and exit 1 (not all done) or 130 (interrupted) as it went; ``target`` names
+    what the items go to in the summary (default: the report's own ``target_kind``)."""
     display = ProgressDisplay(label, enabled=progress, total=total)
 
     async def main(stop: asyncio.Event) -> BulkReport:
@@ -268,7 +270,7 @@ def _run(
         # then the error itself.
         partial = getattr(err, "report", None)
         if isinstance(partial, BulkReport):
-            _show(partial, as_json=as_json, checkpoint_removed=False)
+            _show(partial, as_json=as_json, checkpoint_removed=False, target=target)
             _resume_hint(label, partial)
         raise
     if report is None:
@@ -281,7 +283,7 @@ def _run(
         # Nothing is left to resume, and a later upload of an edited file must not skip rows
         # because of this run.
         Path(report.checkpoint).unlink(missing_ok=True)
-    _show(report, as_json=as_json, checkpoint_removed=complete)
+    _show(report, as_json=as_json, checkpoint_removed=complete, target=target)
     if report.aborted:
         _resume_hint(label, report)
     failed = report_failed(report)
@@ -293,11 +295,13 @@ def _run(
         click.get_current_context().exit(int(ExitCode.NOT_ALL_DONE))
 
 
-def _show(report: BulkReport, *, as_json: bool, checkpoint_removed: bool) -> None:
+def _show(
+    report: BulkReport, *, as_json: bool, checkpoint_removed: bool, target: str | None = None
+) -> None:
     if as_json:
         click.echo(report.to_json())
     else:
-        show(report_table(report, checkpoint_removed=checkpoint_removed))
+        show(report_table(report, checkpoint_removed=checkpoint_removed, target=target))
 
 
 def _how_to_resume(checkpoint: str | Path | None) -> str:

@@ -14,6 +14,9 @@ is a profile::
     platform = na12
     username = acme
     action_token = ...
+
+``cc-campaigns voipbin`` reads ``voipbin_base_url``, ``voipbin_accesskey`` and ``voipbin_token``
+from the same profiles (under ``VOIPBIN_*`` in the environment).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ __all__ = [
     "CONFIG_ENV",
     "DEFAULT_PROFILE",
     "ENV_NAMES",
+    "VOIPBIN_ENV_NAMES",
     "ConfigError",
     "ConfigFile",
     "Resolved",
@@ -54,6 +58,12 @@ ENV_NAMES: Mapping[str, str] = {
     "action_token": "CC_ACTION_TOKEN",
     "status_method": "CC_STATUS_METHOD",
     "customer_id_format": "CC_CUSTOMER_ID_FORMAT",
+}
+#: The VoIPbin settings a profile may hold too (``cc-campaigns voipbin``), and their variables.
+VOIPBIN_ENV_NAMES: Mapping[str, str] = {
+    "voipbin_base_url": "VOIPBIN_BASE_URL",
+    "voipbin_accesskey": "VOIPBIN_ACCESSKEY",
+    "voipbin_token": "VOIPBIN_TOKEN",
 }
 TOKEN_KEYS = ("data_token", "action_token")
 _WHERE = ("platform", "base_url")
@@ -100,8 +110,8 @@ def _check_profile(path: Path, name: str, values: Mapping[str, Any]) -> dict[str
     settings: dict[str, str] = {}
     for key, value in values.items():
         norm = _normalise(str(key))
-        if norm not in ENV_NAMES:
-            known = ", ".join(ENV_NAMES)
+        if norm not in ENV_NAMES and norm not in VOIPBIN_ENV_NAMES:
+            known = ", ".join([*ENV_NAMES, *VOIPBIN_ENV_NAMES])
             raise ConfigError(
                 f"{path}: unknown setting {key!r} in profile [{name}]; known: {known}"
             )

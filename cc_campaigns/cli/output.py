@@ -277,10 +277,17 @@ _NOTES = {
 DRY_RUN_REASON = "dry run: not sent"
 
 
-def report_table(report: BulkReport, *, checkpoint_removed: bool = False) -> Table:
-    """The bulk report: every item in one bucket, the reasons, the traffic, the files."""
+def report_table(
+    report: BulkReport, *, checkpoint_removed: bool = False, target: str | None = None
+) -> Table:
+    """The bulk report: every item in one bucket, the reasons, the traffic, the files.
+
+    ``target`` names what the items went to (default: the report's ``target_kind``,
+    "campaign" for 8x8, "outdial" for VoIPbin targets).
+    """
+    target = target or str(getattr(report, "target_kind", None) or "campaign")
     where = "to" if report.operation == "add" else "from"
-    title = f"{'Upload' if report.operation == 'add' else 'Removal'} {where} campaign"
+    title = f"{'Upload' if report.operation == 'add' else 'Removal'} {where} {target}"
     title += f" {report.campaign_id}"
     if report.dry_run:
         title = f"Dry run: {title[0].lower()}{title[1:]} (nothing sent)"
@@ -301,6 +308,10 @@ def report_table(report: BulkReport, *, checkpoint_removed: bool = False) -> Tab
     for bucket in BUCKETS:
         value = report.count(bucket)
         label, note = report.label(bucket), _NOTES.get(bucket.value, "")
+        if target != "campaign":
+            label = label.replace("campaign", target)
+            if bucket is Bucket.INVALID:
+                note = "bad value or row: never sent"
         if report.dry_run and bucket is Bucket.NOT_SENT:
             label, note = "valid", "would be sent"
         elif report.dry_run and bucket is Bucket.DUPLICATE_IN_INPUT:

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .app import DEFAULT_TIMEOUT_DELAY, VoipbinSimulator
 
+__all__ = ["build_parser", "main", "serve", "simulator_from_args"]
 
-def _parser() -> argparse.ArgumentParser:
+
+def _announce(url: str) -> None:
+    print(f"listening on {url}", flush=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line options (also the reference for ``cc-campaigns voipbin simulate``)."""
     parser = argparse.ArgumentParser(
         prog="python -m cc_campaigns.voipbin.simulator",
         description="An in-memory VoIPbin campaign API on a local port.",
@@ -55,8 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _serve(args: argparse.Namespace) -> None:
-    simulator = VoipbinSimulator(
+def simulator_from_args(args: argparse.Namespace) -> VoipbinSimulator:
+    """Build the simulator an argument namespace of :func:`build_parser` describes.
+
+    Raises:
+        ValueError: a setting out of range (a fault rate above 1, a negative latency ...).
+    """
+    return VoipbinSimulator(
         accesskey=args.accesskey or "test-key",
         token=args.token or None,
         rate=args.rate,
@@ -73,26 +84,53 @@ async def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
     )
-    stop = asyncio.Event()
+
+
+async def serve(
+    simulator: VoipbinSimulator,
+    *,
+    announce: Callable[[str], None] | None = _announce,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run ``simulator`` until SIGINT/SIGTERM (or until ``stop`` is set), then close it.
+
+    ``announce`` is called once with the URL when it is listening; the default prints one
+    line, ``listening on http://HOST:PORT/v1.0``, and flushes it.
+    """
+    stop = stop if stop is not None else asyncio.Event()
     loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C still interrupts
+        try:
             loop.add_signal_handler(signum, stop.set)
-    async with simulator:
-        print(f"listening on {simulator.url}", flush=True)
-        await stop.wait()
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, non-main thread
+            continue
+        installed.append(signum)
+    try:
+        async with simulator:
+            if announce is not None:
+                announce(simulator.url)
+            await stop.wait()
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the simulator; returns the exit status."""
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
-        asyncio.run(_serve(args))
+        simulator = simulator_from_args(args)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # pragma: no cover - signal handler not installed
+    try:
+        asyncio.run(serve(simulator))
+    except KeyboardInterrupt:  # pragma: no cover - a SIGINT before the handlers were installed
         pass
+    except OSError as err:  # e.g. the port is taken
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     return 0
 
 

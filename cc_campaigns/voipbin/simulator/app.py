@@ -313,6 +313,7 @@ class VoipbinSimulator:
         resource = request.match_info.route.resource
         pattern = resource.canonical if resource is not None else request.path
         self.stats.by_route[f"{request.method} {pattern}"] += 1
+        self.stats.in_flight += 1
         try:
             response = await self._serve(request, handler)
         except SimError as err:
@@ -320,6 +321,8 @@ class VoipbinSimulator:
         except web.HTTPException as err:
             reason = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(err.status, "ERROR")
             response = self._error(SimError(reason, err.reason, status=err.status))
+        finally:
+            self.stats.in_flight -= 1
         if response.status != _DROPPED:
             self.stats.by_status[response.status] += 1
         return response

@@ -99,6 +99,9 @@ class SimStats:
     throttled: int = 0
     #: Faults injected, by kind (``error``, ``throttle``, ``timeout``, ``disconnect``, ``forced``).
     faults: Counter[str] = attrs.field(factory=Counter)
+    #: API requests being served right now (a gauge: :meth:`reset` leaves it). A request whose
+    #: client went away counts until its handler ends, so 0 means nothing more will land.
+    in_flight: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -108,6 +111,7 @@ class SimStats:
             "by_route": dict(sorted(self.by_route.items())),
             "throttled": self.throttled,
             "faults": dict(sorted(self.faults.items())),
+            "in_flight": self.in_flight,
         }
 
     def reset(self) -> None:
