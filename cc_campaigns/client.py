@@ -6,7 +6,6 @@ import base64
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal
 
 import aiohttp
@@ -39,6 +38,7 @@ from .session import (
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_TIMEOUTS,
     Session,
+    SessionClient,
     Timeouts,
     resolve_8x8_base_url,
 )
@@ -72,7 +72,7 @@ def _basic(username: str, token: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{token}".encode()).decode("ascii")
 
 
-class CampaignsClient:
+class CampaignsClient(SessionClient):
     """Async client of the 8x8 Contact Center Dynamic Campaigns API.
 
     Use it as an async context manager (or call :meth:`close`)::
@@ -167,30 +167,6 @@ class CampaignsClient:
             f"status_method={self.status_method!r}, "
             f"customer_id_format={self.customer_id_format!r})"
         )
-
-    @property
-    def base_url(self) -> str:
-        return self._session.base_url
-
-    @property
-    def session(self) -> Session:
-        """The request path this client sends through (shared with the bulk engine)."""
-        return self._session
-
-    async def __aenter__(self) -> CampaignsClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the HTTP session if this client created it. Safe to call twice."""
-        await self._session.close()
 
     # -- campaign status ------------------------------------------------------------------
 

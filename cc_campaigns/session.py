@@ -15,7 +15,8 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
-from typing import Any
+from types import TracebackType
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -30,6 +31,7 @@ __all__ = [
     "ErrorDecoder",
     "Response",
     "Session",
+    "SessionClient",
     "Timeouts",
     "is_loopback_url",
     "is_transient",
@@ -201,6 +203,40 @@ def resolve_8x8_base_url(platform: str | None, base_url: str | None) -> str:
     if name in SPECIAL_PLATFORMS:
         return SPECIAL_PLATFORMS[name]
     return f"https://vcc-{name}.8x8.com"
+
+
+_Client = TypeVar("_Client", bound="SessionClient")
+
+
+class SessionClient:
+    """What every provider client shares: one :class:`Session`, the async context manager,
+    ``close()``. Subclasses set ``self._session`` in their constructor."""
+
+    _session: Session
+
+    @property
+    def base_url(self) -> str:
+        return self._session.base_url
+
+    @property
+    def session(self) -> Session:
+        """The request path this client sends through (shared with the bulk engine)."""
+        return self._session
+
+    async def __aenter__(self: _Client) -> _Client:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP session if this client created it. Safe to call twice."""
+        await self._session.close()
 
 
 class Session:

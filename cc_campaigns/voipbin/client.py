@@ -11,7 +11,6 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote, quote_plus
 
@@ -26,6 +25,7 @@ from ..session import (
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_TIMEOUTS,
     Session,
+    SessionClient,
     Timeouts,
     check_base_url,
 )
@@ -133,7 +133,7 @@ def decode_voipbin_error(body: bytes) -> tuple[str | None, str | None, str | Non
     )
 
 
-class VoipbinClient:
+class VoipbinClient(SessionClient):
     """Async client of the VoIPbin campaign API (campaigns, outplans, outdials, targets).
 
     Use it as an async context manager (or call :meth:`close`)::
@@ -221,30 +221,6 @@ class VoipbinClient:
 
     def __repr__(self) -> str:
         return f"VoipbinClient(base_url={self.base_url!r}, auth={self.auth!r})"
-
-    @property
-    def base_url(self) -> str:
-        return self._session.base_url
-
-    @property
-    def session(self) -> Session:
-        """The request path this client sends through (shared with the bulk engine)."""
-        return self._session
-
-    async def __aenter__(self) -> VoipbinClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the HTTP session if this client created it. Safe to call twice."""
-        await self._session.close()
 
     # -- plumbing ------------------------------------------------------------------------------
 
