@@ -20,6 +20,7 @@ import asyncio
 import datetime
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -33,12 +34,13 @@ from benchmarks.common import (
     count_status,
     measured,
     raw_upload,
+    raw_upload_csv,
     reset_stats,
     sim_stats,
     simulator,
 )
 from cc_campaigns import CampaignsClient
-from cc_campaigns.bulk import BulkReport
+from cc_campaigns.bulk import BulkReport, read_customers
 
 BATCH = 500
 RESULTS: dict[str, Any] = {}
@@ -74,6 +76,29 @@ def scenario_cpu(records: int) -> None:
     print(f"    cc_campaigns : {our_us:6.2f} us/record CPU, {records / wall:>10,.0f} rec/s")
     print(f"    ratio        : {ratio:.2f}x  (target <= 2.0x: {verdict(ratio <= 2.0)})")
     RESULTS["cpu"] = {"raw_us": raw_us, "ours_us": our_us, "ratio": ratio}
+    scenario_cpu_file(records)
+
+
+def scenario_cpu_file(records: int) -> None:
+    """1b (no target in the issue): the same records read from a CSV file, the real-world path
+    (read_customers, a row object and full validation per item) against csv.reader + int()."""
+    print(f"\n[1b] {records:,} records from a CSV file (read_customers): client CPU per record")
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "customers.csv")
+        with open(path, "w") as handle:
+            handle.write("customer_id,name\n")
+            handle.writelines(f"{i},customer {i}\n" for i in range(1, records + 1))
+        args = ("--campaign", "3", "--campaign", "4", "--crm-range", f"1-{records}")
+        with simulator(*args) as url:
+            raw, _, raw_cpu = measured(
+                lambda: raw_upload_csv(url, 4, path, batch_size=BATCH, concurrency=16)
+            )
+            report, _, cpu = measured(lambda: ours(url, 3, read_customers(path), concurrency=16))
+    assert report.added == records and raw["ok"] == records
+    raw_us, our_us = raw_cpu / records * 1e6, cpu / records * 1e6
+    print(f"    raw baseline : {raw_us:6.2f} us/record CPU (csv.reader + int)")
+    print(f"    cc_campaigns : {our_us:6.2f} us/record CPU  ratio {our_us / raw_us:.2f}x")
+    RESULTS["cpu_file"] = {"raw_us": raw_us, "ours_us": our_us, "ratio": our_us / raw_us}
 
 
 def rss_run(url: str, campaign: int, records: int, *, dedupe: bool, raw: bool = False) -> float:

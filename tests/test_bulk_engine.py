@@ -643,8 +643,8 @@ async def test_the_default_limit_of_five_million() -> None:
     """5,000,001 items with the real default limit: the first 5,000,000 are sent."""
 
     class Fast(FakeAdapter):
-        def prepare_chunk(self, chunk: list[Any]) -> tuple[list[Any], list[Any]]:
-            return chunk, chunk
+        def prepare_chunk(self, chunk: list[Any]) -> tuple[list[Any], list[Any], None]:
+            return chunk, chunk, None
 
         async def send(
             self, payloads: list[Any], body: bytes | None
@@ -949,7 +949,9 @@ class FakeAdapter:
             raise ValidationError("not an int")
         return raw, raw
 
-    def prepare_chunk(self, chunk: list[Any]) -> tuple[list[Any], list[Any]] | None:
+    def prepare_chunk(
+        self, chunk: list[Any]
+    ) -> tuple[list[Any], list[Any], list[int] | None] | None:
         return None
 
     def describe(self, payload: Any) -> tuple[Any, str | None]:

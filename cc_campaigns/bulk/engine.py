@@ -106,9 +106,12 @@ class Adapter(Protocol):
             ValidationError: the item is invalid; its message becomes the reason.
         """
 
-    def prepare_chunk(self, chunk: list[Any]) -> tuple[list[Any], list[Any]] | None:
-        """Optional fast path: ``(keys, payloads)`` for a whole chunk when every item of it is
-        valid as it stands (e.g. all plain ints in range); ``None`` to go item by item."""
+    def prepare_chunk(
+        self, chunk: list[Any]
+    ) -> tuple[list[Any], list[Any], list[int] | None] | None:
+        """Optional fast path: ``(keys, payloads, lines)`` for a whole chunk when every item of
+        it is valid as it stands (all plain ints in range, all clean rows of a file); ``lines``
+        are the items' source lines (None: their positions); ``None`` to go item by item."""
 
     def describe(self, payload: Any) -> tuple[Any, str | None]:
         """(id, schedule text) of a payload, for the report and the rejects file."""
@@ -439,7 +442,7 @@ class Engine:
             fast = None if resuming else prepare_chunk(chunk) if size else None
             if fast is not None:
                 # The whole chunk is valid: dedupe it in one call, extend batches by slices.
-                keys, payloads = fast
+                keys, payloads, rows = fast
                 repeats = set(add_many(keys)) if add_many is not None else set()
                 index = 0
                 while index < size:
@@ -452,11 +455,15 @@ class Engine:
                                 self._local(batch, chunk[i], here, Bucket.DUPLICATE_IN_INPUT, None)
                             else:
                                 add_payload(payloads[i])
-                                add_line(here + 1)
+                                add_line(here + 1 if rows is None else rows[i])
                                 count += 1
                     else:
                         batch.payloads.extend(payloads[index:end])
-                        batch.lines.extend(range(position + 1, position + take + 1))
+                        batch.lines.extend(
+                            range(position + 1, position + take + 1)
+                            if rows is None
+                            else rows[index:end]
+                        )
                         count += take
                     position += take
                     index = end

@@ -182,7 +182,9 @@ class AddTargets:
             payload[f"destination_{index}"] = address_to_wire(address)
         return _key(addresses[0]), payload
 
-    def prepare_chunk(self, chunk: list[Any]) -> tuple[list[Any], list[Any]] | None:
+    def prepare_chunk(
+        self, chunk: list[Any]
+    ) -> tuple[list[Any], list[Any], list[int] | None] | None:
         """No fast path: one request per target is the bottleneck, not preparing them."""
         return None
 
