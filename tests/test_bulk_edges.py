@@ -35,3 +35,25 @@ def test_a_header_word_later_in_a_text_file_is_an_invalid_row(tmp_path: Path) ->
     path = tmp_path / "ids.txt"
     path.write_text("10\ncustomer_id\n")
     assert [row.value for row in read_customers(path)] == ["10", "customer_id"]
+
+
+async def test_clean_file_chunks_keep_their_line_numbers(
+    client: CampaignsClient, sim: Simulator, tmp_path: Path
+) -> None:
+    # Rows 1..900 of the CRM with a header, a comment-free blank line and a repeat: the chunk is
+    # clean (the fast path), so the repeat's line must still come from the file, not its position.
+    path = tmp_path / "customers.csv"
+    lines = ["customer_id,name"] + [f"{i},c{i}" for i in range(1, 901)]
+    lines.insert(5, "")  # a blank line shifts every later line number by one
+    lines.append("7,again")
+    path.write_text("\n".join(lines) + "\n")
+    rejects = tmp_path / "rejects.csv"
+    report = await client.bulk_add(RUNNING, read_customers(path), rejects=rejects, batch_size=100)
+    assert (report.added, report.duplicate_in_input) == (899, 1)  # 900 is on the DNC list
+    with rejects.open() as handle:
+        rows = {row["customer_id"]: row for row in csv.DictReader(handle)}
+    assert rows["7"]["bucket"] == "duplicate_in_input"
+    assert rows["7"]["line"] == str(len(lines))
+    # 900 is on the DNC list: rejected by the server, at its own line (header + blank + 900).
+    assert rows["900"]["bucket"] == "rejected"
+    assert rows["900"]["line"] == str(902)
