@@ -343,16 +343,17 @@ async def test_the_paced_rate_is_set_at_the_first_persistent_throttle_and_cut_on
     # 10 requests accepted in the 4 s since the start, less 15%.
     first = 10 / 4 * 0.85
     assert limiter.paced_rate == pytest.approx(first)
-    # Successes raise it: 11 accepted over the first 4 s make a provisional best rate of 2.75/s,
-    # and below it the rate recovers a tenth of the gap per second (at least +2%/s).
+    # Successes raise it: below the rate of the push-back (10/4 per second) it recovers a tenth
+    # of the gap per second, at least +2%/s.
     limiter.release(await limiter.acquire(), success=True)
-    grown = first + max(0.02, 0.1 * (11 / 4 - first) / first)
+    grown = first + max(0.02, 0.1 * (10 / 4 - first) / first)
     assert limiter.paced_rate == pytest.approx(grown)
     # A throttle of a request sent before the cut does not cut it again ...
     limiter.in_flight += 1
     limiter.release(Ticket(103.5), throttled=True)
     assert limiter.paced_rate == pytest.approx(grown)
-    # ... a later one does (multiplicative decrease), never below half the best rate.
+    # ... a later one does (multiplicative decrease), never below half the best rate (11 accepted
+    # over the first 4 s: a provisional 2.75/s).
     fake.now = 105.0
     later = await limiter.acquire()
     fake.now = 106.0

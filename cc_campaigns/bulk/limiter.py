@@ -9,8 +9,8 @@ Concurrency alone cannot hold a fast client under a rate limit (with a 1 ms roun
 request in flight is already hundreds of requests a second), so a *surge* of throttling also
 paces the request *rate*: it starts at what the service was seen to accept, less 15%; each later
 surge cuts it by 15% (never below half the best rate accepted over 5 seconds); successes raise
-it by a tenth of the gap to that best rate per second, then by 2% a second. The first surge also
-pauses every sender for the ``Retry-After``.
+it by a tenth of the gap to the rate of the last push-back per second, then by 2% a second. The
+first surge also pauses every sender for the ``Retry-After``.
 
 A surge is at least 5 throttles in the last 100 answers, and more than twice the background rate
 of throttles (a slow average): a service at its capacity answers a burst of 429s when the client
@@ -50,7 +50,7 @@ _PEAK_SPAN = 5.0
 _PEAK_SPAN_FIRST = 2.0
 #: ... the paced rate never falls below this share of that peak ...
 _PEAK_FLOOR = 0.5
-#: ... and below the peak it recovers this share of the gap per second.
+#: ... and below the rate of the last push-back it recovers this share of the gap per second.
 _RECOVERY = 0.1
 
 
@@ -134,6 +134,8 @@ class AdaptiveLimiter:
         self._window_start = self._origin
         #: The best accepted rate seen over a span of _PEAK_SPAN seconds (requests/s).
         self._peak = 0.0
+        #: The paced rate when the service last pushed back.
+        self._ceiling = 0.0
         self._span_start = self._origin
         self._span_count = 0
         #: Whether each of the last answers was a throttle, and how many were.
@@ -243,10 +245,12 @@ class AdaptiveLimiter:
                     self.limit = min(float(self.maximum), self.limit + growth)
                 if self._pacer is not None:
                     # Additive increase: +2% of the rate for every second of successes.
-                    # Below the best rate seen, recover a tenth of the gap per second; above it,
+                    # Below the rate of the last push-back, recover a tenth of the gap per
+                    # second; past it, probe slowly. (Like CUBIC: the last cut says where the
+                    # limit was.)
                     # probe slowly (+2% per second).
                     pacer = self._pacer
-                    gap = max(0.0, self._peak - pacer.rate)
+                    gap = max(0.0, self._ceiling - pacer.rate)
                     pacer.rate += max(_RATE_GROWTH, _RECOVERY * gap / pacer.rate)
             self._record()
         self._notify()
@@ -274,10 +278,12 @@ class AdaptiveLimiter:
             return  # a stray 429: the request retries after its Retry-After, the rate stays
         floor = max(_MIN_RATE, self._peak * _PEAK_FLOOR)
         if self._pacer is not None:
+            self._ceiling = self._pacer.rate
             self._pacer.rate = max(floor, self._pacer.rate * _RATE_CUT)
         elif self._accepted > 0 and window > 0:
             # First push-back: start pacing just under what the service was seen to accept.
-            rate = max(floor, self._accepted / window * _RATE_CUT)
+            self._ceiling = self._accepted / window
+            rate = max(floor, self._ceiling * _RATE_CUT)
             self._pacer = TokenBucket(rate, 1.0, clock=self._clock)
         self._accepted = 0
         self._window_start = now
