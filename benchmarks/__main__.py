@@ -192,7 +192,7 @@ def scenario_throttled(records: int, capacity: int) -> None:
         reset_stats(url)
         report, wall, _ = measured(lambda: ours(url, 31, ids, concurrency=64))
         stats = sim_stats(url)
-    assert report.added == records and raw["ok"] == records
+    assert report.added == records and raw["ok"] == records, (report.summary(), raw, stats)
     requests = sum(int(v) for v in stats.get("by_status", {}).values())
     throttled = count_status(stats, 429)
     share = throttled / requests if requests else 0.0

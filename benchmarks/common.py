@@ -76,7 +76,8 @@ async def raw_upload(
     url: str, campaign: int, ids: range, *, batch_size: int, concurrency: int
 ) -> dict[str, float]:
     """The minimal baseline: plain aiohttp + orjson, same batches and concurrency, no
-    validation, no report. It only sleeps ``Retry-After`` and resends on a 429."""
+    validation, no report. It only sleeps ``Retry-After`` and resends on a 429 (or any other
+    non-207 answer)."""
     endpoint = f"{url}/api/tstats/campaigns/{campaign}/customers"
     headers = {**AUTH, "Content-Type": "application/json"}
     starts = iter(range(0, len(ids), batch_size))
@@ -89,9 +90,9 @@ async def raw_upload(
                 counters["requests"] += 1
                 async with http.post(endpoint, data=body, headers=headers) as answer:
                     raw = await answer.read()
-                    if answer.status == 429:
-                        counters["throttled"] += 1
-                        await asyncio.sleep(float(answer.headers.get("Retry-After", "1")))
+                    if answer.status != 207:  # 429 (or anything else): wait, send again
+                        counters["throttled"] += answer.status == 429
+                        await asyncio.sleep(float(answer.headers.get("Retry-After", "0.05")))
                         continue
                     for item in orjson.loads(raw):
                         if item.get("http-status") == 200:
