@@ -7,12 +7,10 @@ which runs on the simulator's loop.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import functools
 import io
 import json
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +26,7 @@ from cc_campaigns.cli.config import ConfigFile, load_config, resolve
 from cc_campaigns.simulator import Simulator
 
 from .conftest import ACTION_TOKEN, DATA_TOKEN, FAST_RETRY, USERNAME, make_simulator
+from .simthread import SimThread as BaseSimThread
 
 T = TypeVar("T")
 
@@ -36,37 +35,8 @@ CRM = range(1, 20_001)
 UNKNOWN = 900_000  # and above: not in the CRM
 
 
-class SimThread:
-    """A simulator serving from its own thread and event loop."""
-
-    def __init__(self, simulator: Simulator) -> None:
-        self.simulator = simulator
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-    def __enter__(self) -> SimThread:
-        self.thread.start()
-        asyncio.run_coroutine_threadsafe(self.simulator.start(), self.loop).result(30)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.simulator.close(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(30)
-        self.loop.close()
-
-    def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``function`` on the simulator's loop (it is not thread-safe) and return its
-        result."""
-
-        async def inside() -> T:
-            return function(*args, **kwargs)
-
-        return asyncio.run_coroutine_threadsafe(inside(), self.loop).result(30)
-
-    @property
-    def url(self) -> str:
-        return self.simulator.url
+class SimThread(BaseSimThread[Simulator]):
+    """The 8x8 simulator in its own thread, with the counters these tests read."""
 
     def add_requests(self) -> int:
         """Add requests answered so far (207 is the add endpoint's success)."""

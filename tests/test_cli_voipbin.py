@@ -6,14 +6,12 @@ simulator.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +26,8 @@ from cc_campaigns.cli.app import cli
 from cc_campaigns.voipbin import CampaignStatus, VoipbinClient
 from cc_campaigns.voipbin.simulator import VoipbinSimulator
 
+from .simthread import SimThread as BaseSimThread
+
 T = TypeVar("T")
 
 KEY = "vb-SECRET-accesskey-7f3a"
@@ -39,36 +39,8 @@ FAST = RetryPolicy(
 MISSING = "5b2c4a1e-0000-4000-8000-000000000001"
 
 
-class SimThread:
-    """The VoIPbin simulator serving from its own thread and event loop."""
-
-    def __init__(self, simulator: VoipbinSimulator) -> None:
-        self.simulator = simulator
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-    def __enter__(self) -> SimThread:
-        self.thread.start()
-        asyncio.run_coroutine_threadsafe(self.simulator.start(), self.loop).result(30)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.simulator.close(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(30)
-        self.loop.close()
-
-    def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``function`` on the simulator's loop (the simulator is not thread-safe)."""
-
-        async def inside() -> T:
-            return function(*args, **kwargs)
-
-        return asyncio.run_coroutine_threadsafe(inside(), self.loop).result(30)
-
-    @property
-    def url(self) -> str:
-        return self.simulator.url
+class SimThread(BaseSimThread[VoipbinSimulator]):
+    """The VoIPbin simulator in its own thread, with the helpers these tests use."""
 
     def posts(self) -> int:
         """Target POSTs received so far."""

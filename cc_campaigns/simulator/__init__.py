@@ -26,6 +26,7 @@ import signal
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from types import TracebackType
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -35,7 +36,7 @@ from .app import SimulatorStats, build_app
 from .faults import Faults
 from .state import ApiFailure, Clock, SimCampaign, SimState
 
-__all__ = ["Simulator", "SimulatorStats", "parse_id_range", "serve"]
+__all__ = ["Servable", "Simulator", "SimulatorStats", "parse_id_range", "serve"]
 
 
 class Simulator:
@@ -242,8 +243,20 @@ def _announce(url: str) -> None:
     print(f"listening on {url}", flush=True)
 
 
+class Servable(Protocol):
+    """Anything :func:`serve` can run: an async context manager with a ``url`` (both the 8x8
+    and the VoIPbin simulators)."""
+
+    @property
+    def url(self) -> str: ...
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(self, *exc: Any) -> Any: ...
+
+
 async def serve(
-    simulator: Simulator,
+    simulator: Servable,
     *,
     announce: Callable[[str], None] | None = _announce,
     stop: asyncio.Event | None = None,

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+
+from cc_campaigns.simulator import serve
 
 from .app import DEFAULT_TIMEOUT_DELAY, VoipbinSimulator
 
 __all__ = ["build_parser", "main", "serve", "simulator_from_args"]
-
-
-def _announce(url: str) -> None:
-    print(f"listening on {url}", flush=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,36 +81,6 @@ def simulator_from_args(args: argparse.Namespace) -> VoipbinSimulator:
         host=args.host,
         port=args.port,
     )
-
-
-async def serve(
-    simulator: VoipbinSimulator,
-    *,
-    announce: Callable[[str], None] | None = _announce,
-    stop: asyncio.Event | None = None,
-) -> None:
-    """Run ``simulator`` until SIGINT/SIGTERM (or until ``stop`` is set), then close it.
-
-    ``announce`` is called once with the URL when it is listening; the default prints one
-    line, ``listening on http://HOST:PORT/v1.0``, and flushes it.
-    """
-    stop = stop if stop is not None else asyncio.Event()
-    loop = asyncio.get_running_loop()
-    installed: list[signal.Signals] = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(signum, stop.set)
-        except (NotImplementedError, RuntimeError, ValueError):  # Windows, non-main thread
-            continue
-        installed.append(signum)
-    try:
-        async with simulator:
-            if announce is not None:
-                announce(simulator.url)
-            await stop.wait()
-    finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
