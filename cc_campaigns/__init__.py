@@ -7,6 +7,7 @@ The design in one line: a session layer (:mod:`.session`) feeds a chunked bulk e
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .bulk import Bucket, BulkReport, ItemOutcome, Progress, SourceRow, read_customers
 from .client import CampaignsClient
 from .errors import (
     ApiError,
@@ -52,6 +53,8 @@ __all__ = [
     "ApiError",
     "AuthenticationError",
     "BadRequestError",
+    "Bucket",
+    "BulkReport",
     "Campaign",
     "CampaignNotDynamicError",
     "CampaignNotEnabledError",
@@ -65,18 +68,22 @@ __all__ = [
     "CustomerItem",
     "Disposition",
     "InvalidTransitionError",
+    "ItemOutcome",
     "ItemResult",
     "NotFoundError",
     "OutcomeUnknownError",
     "Phone",
+    "Progress",
     "RateLimitedError",
     "RecordStatus",
     "RecordStatusCode",
     "RetryPolicy",
     "ServerError",
+    "SourceRow",
     "StatusChange",
     "Timeouts",
     "TransportError",
     "ValidationError",
     "__version__",
+    "read_customers",
 ]
