@@ -8,7 +8,7 @@ from pathlib import Path
 from cc_campaigns import CampaignsClient
 from cc_campaigns.bulk import read_customers
 from cc_campaigns.simulator import Simulator
-from tests.conftest import RUNNING
+from tests.conftest import RUNNING, make_client, make_simulator, populate
 
 
 async def test_a_dry_run_lists_only_what_it_found_wrong(
@@ -57,3 +57,19 @@ async def test_clean_file_chunks_keep_their_line_numbers(
     # 900 is on the DNC list: rejected by the server, at its own line (header + blank + 900).
     assert rows["900"]["bucket"] == "rejected"
     assert rows["900"]["line"] == str(902)
+
+
+async def test_a_resumed_report_keeps_the_traffic_of_the_journaled_windows(tmp_path: Path) -> None:
+    checkpoint = tmp_path / "upload.ckpt"
+    faulty = make_simulator(error_rate=0.2, seed=5, retry_after=0)
+    populate(faulty)
+    async with faulty, make_client(faulty) as cc:
+        first = await cc.bulk_add(RUNNING, range(1, 501), batch_size=50, checkpoint=checkpoint)
+        again = await cc.bulk_add(RUNNING, range(1, 501), batch_size=50, checkpoint=checkpoint)
+    assert first.retries > 0 and first.added == 500
+    assert again.resumed_items == 500 and again.added == 500
+    assert (again.requests, again.retries, again.throttled) == (
+        first.requests,
+        first.retries,
+        first.throttled,
+    )

@@ -221,7 +221,18 @@ CONFIRMED_ON_RETRY = "confirmed on retry"
 class _Batch:
     """One window of source positions and the items of it that are sent together."""
 
-    __slots__ = ("body", "end", "lines", "local", "local_counts", "maybe", "payloads", "start")
+    __slots__ = (
+        "body",
+        "end",
+        "lines",
+        "local",
+        "local_counts",
+        "maybe",
+        "payloads",
+        "requests",
+        "start",
+        "throttled",
+    )
 
     def __init__(self, start: int) -> None:
         self.start = start
@@ -234,6 +245,9 @@ class _Batch:
         #: Indices whose earlier attempt may have been applied.
         self.maybe: set[int] = set()
         self.body: bytes | None = None
+        #: Requests sent for this window, and how many of them the service pushed back.
+        self.requests = 0
+        self.throttled = 0
 
 
 class Engine:
@@ -674,6 +688,7 @@ class Engine:
             self.limiter.release(ticket, success=False)
             raise _Abort
         self.report.requests += 1
+        batch.requests += 1
         try:
             answers = await adapter.send(payloads, body)
         except (ApiError, TransportError) as err:
@@ -716,6 +731,7 @@ class Engine:
                 retry.append(index)
         if throttled:
             self.report.throttled += 1
+            batch.throttled += 1
         self.limiter.release(ticket, throttled=throttled, success=True)
         self.budget.earn()
         if retry:
@@ -755,6 +771,7 @@ class Engine:
         self.limiter.release(ticket, throttled=throttled, success=False)
         if throttled:
             self.report.throttled += 1
+            batch.throttled += 1
             if isinstance(err, ApiError) and err.retry_after:
                 self.limiter.pause(min(err.retry_after, self.options.retry.retry_after_max))
         status = err.status if isinstance(err, ApiError) else None
@@ -835,9 +852,9 @@ class Engine:
                 batch.end,
                 counts={b.value: n for b, n in counts.items() if n},
                 reasons=dict(reasons),
-                retries=0,
-                requests=0,
-                throttled=0,
+                retries=max(0, batch.requests - 1),
+                requests=batch.requests,
+                throttled=batch.throttled,
                 confirmed_on_retry=confirmed,
                 rejects_offset=self._rejects.offset if self._rejects is not None else None,
             )
