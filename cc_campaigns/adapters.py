@@ -202,7 +202,7 @@ class AddCustomers(_EightByEight):
             if answer.status == 207:
                 return [(0, "unreadable 207 answer")] * len(payloads)
             return [(answer.status, None)] * len(payloads)
-        if len(data) == len(payloads):
+        if len(data) == len(payloads) and _in_order(payloads, data):
             try:
                 statuses = [element["http-status"] for element in data]
             except (TypeError, KeyError):
@@ -238,6 +238,19 @@ def _status(element: Any) -> tuple[int, str | None]:
             return 0, "unreadable http-status in the answer"
     message = element.get("message")
     return status, None if message is None else str(message)
+
+
+def _in_order(payloads: list[Any], data: list[Any]) -> bool:
+    """Whether the answer lists the items in the request's order (checked at both ends; an
+    answer without ids is taken as in order)."""
+    for payload, element in ((payloads[0], data[0]), (payloads[-1], data[-1])):
+        echoed = element.get("customer-id") if isinstance(element, dict) else None
+        if echoed is None:
+            continue
+        sent = payload.get("customer-id") if payload.__class__ is dict else payload
+        if str(echoed) != str(sent):
+            return False
+    return True
 
 
 def _match_by_id(payloads: list[Any], data: list[Any]) -> list[tuple[int, str | None]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from pathlib import Path
@@ -129,6 +130,7 @@ class CampaignsClient(SessionClient):
             )
         read_token = data_token or action_token or ""
         write_token = action_token or data_token or ""
+        tokens = (read_token, write_token)
         self.platform = platform
         self.username = username
         self.status_method: StatusMethod = "POST" if method == "POST" else "PATCH"
@@ -137,7 +139,8 @@ class CampaignsClient(SessionClient):
             resolve_8x8_base_url(platform, base_url),
             read_headers={"Authorization": _basic(username, read_token)},
             write_headers={"Authorization": _basic(username, write_token)},
-            secrets=(read_token, write_token),
+            # The tokens, and the Authorization values that carry them (a proxy may echo one).
+            secrets=(read_token, write_token, *(_basic(username, t)[6:] for t in tokens)),
             timeouts=timeouts,
             retry=retry,
             session=session,
@@ -406,10 +409,12 @@ class CampaignsClient(SessionClient):
             validate=validate,
         )
         settings = _bulk_options(self._session.retry, **options)
-        async for outcomes in iter_bulk(
+        batches = iter_bulk(
             adapter, source, settings, connection_limit=self._session.connection_limit
-        ):
-            yield outcomes
+        )
+        async with contextlib.aclosing(batches):  # closing this iterator stops the upload
+            async for outcomes in batches:
+                yield outcomes
 
     async def bulk_remove(
         self,

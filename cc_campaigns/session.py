@@ -23,7 +23,14 @@ import aiohttp
 import attrs
 import orjson
 
-from .errors import ApiError, CampaignsError, TransportError, ValidationError, error_for
+from .errors import (
+    ApiError,
+    CampaignsError,
+    RateLimitedError,
+    TransportError,
+    ValidationError,
+    error_for,
+)
 from .retry import DEFAULT_RETRY, RetryPolicy
 
 __all__ = [
@@ -74,7 +81,10 @@ REFUSED_STATUSES = frozenset({429, 503})
 
 
 def is_refused(error: BaseException) -> bool:
-    """Whether a write failed in a way that says it was not applied (safe to send again)."""
+    """Whether a write failed in a way that says it was not applied (safe to send again): 429,
+    503, or 8x8's 400 "Maximum limit of scheduled customers" (a back-off signal)."""
+    if isinstance(error, RateLimitedError):
+        return True
     return isinstance(error, ApiError) and error.status in REFUSED_STATUSES
 
 

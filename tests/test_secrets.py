@@ -200,3 +200,14 @@ async def test_cancelled_requests_log_nothing_secret(
         with pytest.raises(asyncio.CancelledError):
             await task
     assert_clean(caplog.text)
+
+
+def test_the_authorization_value_is_scrubbed_too() -> None:
+    # A proxy that echoes the request's Authorization header must not leak the credentials.
+    import base64
+
+    from cc_campaigns import CampaignsClient
+
+    cc = CampaignsClient(base_url="https://proxy.example", username="acme", data_token="d-TOKEN-1")
+    encoded = base64.b64encode(b"acme:d-TOKEN-1").decode()
+    assert encoded not in cc.session.redact(f"echo: Authorization: Basic {encoded}")

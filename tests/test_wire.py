@@ -621,13 +621,15 @@ async def test_capacity_message_is_rate_limited(mock: aioresponses) -> None:
     message = (
         "Maximum limit of scheduled customers has been reached. Please try call again later on."
     )
-    mock.post(
-        f"{BASE}/api/tstats/campaigns/125/customers", status=400, payload={"message": message}
-    )
-    async with client() as cc:
+    url = f"{BASE}/api/tstats/campaigns/125/customers"
+    mock.post(url, status=400, payload={"message": message}, repeat=True)
+    policy = RetryPolicy(attempts=2, backoff_initial=0.001, retry_after_max=0.001)
+    async with client(retry=policy) as cc:
         with pytest.raises(RateLimitedError) as caught:
             await cc.add_customers(125, [1])
     assert caught.value.status == 400
+    # A back-off signal: nothing was applied, so the write was sent again.
+    assert count(mock, "POST", url) == 2
 
 
 @pytest.mark.parametrize(

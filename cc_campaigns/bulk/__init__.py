@@ -8,7 +8,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from .engine import (
@@ -55,11 +56,12 @@ async def run_bulk(
 
 async def iter_bulk(
     adapter: Adapter, source: Any, options: BulkOptions, *, connection_limit: int = 0
-) -> AsyncIterator[list[ItemOutcome]]:
+) -> AsyncGenerator[list[ItemOutcome], None]:
     """Run one bulk operation, yielding each finished batch's outcomes as they complete."""
     queue: asyncio.Queue[list[ItemOutcome] | None] = asyncio.Queue(
         maxsize=max(2, options.concurrency * 2)
     )
     engine = Engine(adapter, options, connection_limit=connection_limit, outcomes=queue)
-    async for outcomes in iterate_outcomes(engine, source, queue):
-        yield outcomes
+    async with contextlib.aclosing(iterate_outcomes(engine, source, queue)) as outcomes_:
+        async for outcomes in outcomes_:
+            yield outcomes

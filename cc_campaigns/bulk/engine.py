@@ -14,7 +14,7 @@ import enum
 import itertools
 import time
 from collections import Counter
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sized
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable, Sized
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,7 +27,6 @@ from ..errors import (
     CampaignNotDynamicError,
     CampaignNotEnabledError,
     CampaignNotStartedError,
-    CampaignsError,
     CampaignStoppedError,
     InvalidTransitionError,
     NotFoundError,
@@ -232,6 +231,7 @@ class _Batch:
         "requests",
         "start",
         "throttled",
+        "unsettled",
     )
 
     def __init__(self, start: int) -> None:
@@ -248,6 +248,8 @@ class _Batch:
         #: Requests sent for this window, and how many of them the service pushed back.
         self.requests = 0
         self.throttled = 0
+        #: Cut short by an abort: not journaled, so a rerun sends what was not confirmed.
+        self.unsettled = False
 
 
 class Engine:
@@ -644,17 +646,24 @@ class Engine:
         except _Retry:
             pass  # retries exhausted: what is still pending is settled below
         except _Abort:
-            for index in pending:
-                final[index] = (Bucket.NOT_SENT, None, self._abort_reason)
-            pending = []
+            pass  # the upload is stopping: what is still pending is settled below
         if pending and self.budget.exhausted and self._abort_reason is None:
             status, reason = last.get(pending[0], (None, "unknown"))
             self._abort(
                 f"the service keeps failing: retry budget exhausted after "
                 f"{self.budget.spent:,} retries (last: {reason})"
             )
+        # Retries refused because the upload is stopping are not a verdict of the service:
+        # those items are not sent (or unknown, if an attempt may have applied them), and the
+        # window stays out of the journal so that a rerun sends them again.
+        cut_short = bool(pending) and self._abort_reason is not None
+        batch.unsettled = cut_short
         for index in pending:
             status, reason = last.get(index, (None, "no answer"))
+            if cut_short:
+                bucket = Bucket.UNKNOWN if index in batch.maybe else Bucket.NOT_SENT
+                final[index] = (bucket, status, self._abort_reason)
+                continue
             gave_up = f"gave up after {attempt_number} attempts: {reason}"
             bucket = Bucket.UNKNOWN if index in batch.maybe else Bucket.REJECTED
             final[index] = (bucket, status, gave_up if bucket is Bucket.REJECTED else reason)
@@ -719,7 +728,7 @@ class Engine:
                 else:
                     final[index] = (Bucket.ALREADY_PRESENT, status, message)
             elif verdict is Verdict.OK:
-                final[index] = (Bucket.ADDED, status, None)
+                final[index] = _ADDED
             elif verdict is Verdict.REJECT:
                 final[index] = (Bucket.REJECTED, status, message or f"HTTP {status}")
             else:
@@ -792,7 +801,7 @@ class Engine:
                 else:
                     final[index] = (Bucket.ALREADY_PRESENT, status, reason)
             elif verdict is Verdict.OK:
-                final[index] = (Bucket.ADDED, status, None)
+                final[index] = _ADDED
             elif verdict is Verdict.REJECT:
                 final[index] = (Bucket.REJECTED, status, reason)
             else:
@@ -819,7 +828,9 @@ class Engine:
             self._sample(outcome.bucket, outcome)
         confirmed = 0
         want_all = self._outcomes is not None
-        added = results.count(_ADDED)  # C speed: the common case needs no Python loop
+        # C speed: the common case needs no Python loop. Every plain "added" result is the
+        # _ADDED object itself (see _attempt), so counting by equality counts exactly those.
+        added = results.count(_ADDED)
         for index, result in enumerate(results if want_all or added < len(results) else ()):
             bucket, status, message = result
             if bucket is Bucket.ADDED:
@@ -840,7 +851,7 @@ class Engine:
         # A dry run lists only what it found wrong, not every item it did not send.
         skip = (Bucket.ADDED, Bucket.NOT_SENT) if self.options.dry_run else (Bucket.ADDED,)
         not_added = [o for o in outcomes if o.bucket not in skip]
-        settled = counts[Bucket.NOT_SENT] == 0
+        settled = counts[Bucket.NOT_SENT] == 0 and not batch.unsettled
         if self._rejects is not None:
             if settled:
                 self._rejects.write(not_added)
@@ -937,27 +948,38 @@ def is_fatal_default(error: ApiError) -> bool:
 
 async def iterate_outcomes(
     engine: Engine, source: Any, queue: asyncio.Queue[list[ItemOutcome] | None]
-) -> AsyncIterator[list[ItemOutcome]]:
-    """Run ``engine`` in a task and yield each finished batch's outcomes as they complete."""
+) -> AsyncGenerator[list[ItemOutcome], None]:
+    """Run ``engine`` in a task and yield each finished batch's outcomes as they complete.
 
-    async def runner() -> BulkReport:
-        try:
-            return await engine.run(source)
-        finally:
-            await queue.put(None)
-
-    task = asyncio.create_task(runner())
+    Closing the iterator early (``break``, ``aclose``) cancels the upload: the checkpoint stays
+    consistent, nothing more is sent. The engine's own error is raised here.
+    """
+    task = asyncio.create_task(engine.run(source))
+    getter: asyncio.Future[list[ItemOutcome] | None] | None = None
     try:
         while True:
-            outcomes = await queue.get()
-            if outcomes is None:
-                break
-            yield outcomes
-        await task
+            getter = asyncio.ensure_future(queue.get())
+            await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+            if getter.done():
+                outcomes = getter.result()
+                getter = None
+                if outcomes is not None:
+                    yield outcomes
+                continue
+            # The engine is done: hand over what it queued last, then its result or error.
+            while not queue.empty():
+                outcomes = queue.get_nowait()
+                if outcomes is not None:
+                    yield outcomes
+            task.result()
+            return
     finally:
+        if getter is not None:
+            getter.cancel()
         if not task.done():
             task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, CampaignsError):
-                pass
+            # Waits for the engine to wind down; a cancellation of the consumer itself still
+            # propagates (asyncio.wait does not swallow it).
+            await asyncio.wait({task})
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: never logged as "exception was never retrieved"

@@ -40,6 +40,8 @@ _RECENT = 100
 _PERSISTENT = 5
 #: ... and how fast the background rate of throttles follows the answers (about 500 of them).
 _BACKGROUND_WEIGHT = 0.002
+#: Random throttling up to this share of answers is treated as background noise.
+_BACKGROUND_CAP = 0.05
 #: Multiplicative decrease of the paced rate on a throttle.
 _RATE_CUT = 0.85
 #: Additive increase of the paced rate per successful request (so +2% per second).
@@ -142,6 +144,7 @@ class AdaptiveLimiter:
         self._recent: collections.deque[bool] = collections.deque(maxlen=_RECENT)
         self._recent_throttles = 0
         self._background = 0.0
+        self._answers = 0
         #: Senders waiting for a slot, first come first served.
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self.history: list[tuple[float, int]] = [(0.0, int(self.limit))]
@@ -152,7 +155,14 @@ class AdaptiveLimiter:
         100 answers, and above twice their background rate), as opposed to stray or steady
         random 429/503s. Only a surge paces the rate or pauses every sender."""
         throttles = self._recent_throttles
-        return throttles >= _PERSISTENT and throttles > 2 * self._background * len(self._recent)
+        if throttles < _PERSISTENT:
+            return False
+        # The background average, corrected for its start at zero (so the first hundreds of
+        # answers do not read random faults as a surge), and capped: a service throttling from
+        # the very first burst must not teach the limiter that throttling is normal.
+        seen = 1.0 - (1.0 - _BACKGROUND_WEIGHT) ** self._answers
+        background = min(_BACKGROUND_CAP, self._background / seen)
+        return throttles > 2 * background * len(self._recent)
 
     @property
     def paced_rate(self) -> float | None:
@@ -232,6 +242,7 @@ class AdaptiveLimiter:
         recent.append(throttled)
         self._recent_throttles += throttled
         self._background += _BACKGROUND_WEIGHT * (throttled - self._background)
+        self._answers += 1
         if self.adaptive:
             if throttled:
                 self.throttles += 1

@@ -7,6 +7,7 @@ retries of idempotent requests, the error tree, and redaction of the access key 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -871,10 +872,12 @@ class VoipbinClient(SessionClient):
         """:meth:`bulk_add_targets`, yielding each finished target's
         :class:`~cc_campaigns.bulk.ItemOutcome` (in lists) as it completes."""
         adapter, settings = await self._targets_job(outdial_id, **options)
-        async for outcomes in iter_bulk(
+        batches = iter_bulk(
             adapter, source, settings, connection_limit=self._session.connection_limit
-        ):
-            yield outcomes
+        )
+        async with contextlib.aclosing(batches):  # closing this iterator stops the upload
+            async for outcomes in batches:
+                yield outcomes
 
     async def _targets_job(
         self,
