@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,10 +16,10 @@ from .bulk import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_CONCURRENCY,
     MAX_RECORDS,
-    BulkOptions,
     BulkReport,
     ItemOutcome,
     Progress,
+    bulk_options,
     iter_bulk,
     run_bulk,
 )
@@ -379,7 +378,7 @@ class CampaignsClient(SessionClient):
             as_string=self.customer_id_format == "string",
             validate=validate,
         )
-        settings = _bulk_options(
+        settings = bulk_options(
             self._session.retry,
             batch_size=batch_size,
             concurrency=concurrency,
@@ -396,9 +395,9 @@ class CampaignsClient(SessionClient):
             adapter, source, settings, connection_limit=self._session.connection_limit
         )
 
-    async def iter_bulk_add(
+    def iter_bulk_add(
         self, campaign_id: int, source: Any, **options: Any
-    ) -> AsyncIterator[list[ItemOutcome]]:
+    ) -> AsyncGenerator[list[ItemOutcome], None]:
         """:meth:`bulk_add`, yielding each finished batch's :class:`ItemOutcome` list as it
         completes (every item, added ones too), for services that react live."""
         validate = bool(options.get("validate", True))
@@ -408,13 +407,9 @@ class CampaignsClient(SessionClient):
             as_string=self.customer_id_format == "string",
             validate=validate,
         )
-        settings = _bulk_options(self._session.retry, **options)
-        batches = iter_bulk(
-            adapter, source, settings, connection_limit=self._session.connection_limit
-        )
-        async with contextlib.aclosing(batches):  # closing this iterator stops the upload
-            async for outcomes in batches:
-                yield outcomes
+        settings = bulk_options(self._session.retry, **options)
+        # The engine's own generator: closing it (break, aclose) stops the upload.
+        return iter_bulk(adapter, source, settings, connection_limit=self._session.connection_limit)
 
     async def bulk_remove(
         self,
@@ -436,7 +431,7 @@ class CampaignsClient(SessionClient):
         adapter = RemoveCustomers(
             self._session, _campaign_id(campaign_id), as_string=False, validate=True
         )
-        settings = _bulk_options(
+        settings = bulk_options(
             self._session.retry,
             concurrency=concurrency,
             checkpoint=checkpoint,
@@ -448,15 +443,6 @@ class CampaignsClient(SessionClient):
         return await run_bulk(
             adapter, source, settings, connection_limit=self._session.connection_limit
         )
-
-
-def _bulk_options(default_retry: RetryPolicy, /, **options: Any) -> BulkOptions:
-    # The client's retry policy governs bulk batches too, unless the call gives its own.
-    options.setdefault("retry", default_retry)
-    try:
-        return BulkOptions(**options)
-    except TypeError as err:
-        raise ValidationError(f"bad bulk option: {err}") from None
 
 
 def _campaign_id(value: Any) -> int:

@@ -354,3 +354,13 @@ async def test_stop_is_honoured_within_a_chunk_of_the_source(
     again = await upload(vb, outdial, numbers(300), checkpoint=checkpoint)
     assert again.added == 300 and again.resumed
     assert sorted(t.destination or "" for t in vsim.targets(outdial)) == numbers(300)
+
+
+async def test_the_clients_retry_policy_governs_its_bulk_jobs(
+    vb: VoipbinClient, outdial: str
+) -> None:
+    _, settings = await vb._targets_job(outdial)
+    assert settings.retry is vb.session.retry
+    own = RetryPolicy(attempts=2)
+    _, settings = await vb._targets_job(outdial, retry=own)
+    assert settings.retry is own

@@ -12,6 +12,8 @@ import contextlib
 from collections.abc import AsyncGenerator
 from typing import Any
 
+from ..errors import ValidationError
+from ..retry import RetryPolicy
 from .engine import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_CONCURRENCY,
@@ -41,10 +43,22 @@ __all__ = [
     "SourceRow",
     "TokenBucket",
     "Verdict",
+    "bulk_options",
     "iter_bulk",
     "read_customers",
     "run_bulk",
 ]
+
+
+def bulk_options(default_retry: RetryPolicy, /, **options: Any) -> BulkOptions:
+    """:class:`BulkOptions` from a client call's keyword arguments: the client's own retry
+    policy governs the batches unless the call gives one; an unknown option is a
+    :class:`~cc_campaigns.errors.ValidationError`, not a ``TypeError``."""
+    options.setdefault("retry", default_retry)
+    try:
+        return BulkOptions(**options)
+    except TypeError as err:
+        raise ValidationError(f"bad bulk option: {err}") from None
 
 
 async def run_bulk(

@@ -18,7 +18,15 @@ from urllib.parse import quote, quote_plus
 import aiohttp
 import orjson
 
-from ..bulk import BulkOptions, BulkReport, ItemOutcome, Progress, iter_bulk, run_bulk
+from ..bulk import (
+    BulkOptions,
+    BulkReport,
+    ItemOutcome,
+    Progress,
+    bulk_options,
+    iter_bulk,
+    run_bulk,
+)
 from ..bulk.engine import DEFAULT_CONCURRENCY
 from ..errors import CampaignsError, ValidationError
 from ..retry import DEFAULT_RETRY, RetryPolicy
@@ -895,17 +903,15 @@ class VoipbinClient(SessionClient):
             raise ValidationError(f"rate must be >= 0 requests/s, got {rate!r}")
         cap = DEFAULT_BULK_RATE if rate is None else (rate or None)
         options.pop("batch_size", None)  # one target per request, always
-        try:
-            settings = BulkOptions(
-                rate=cap,
-                concurrency=concurrency,
-                validate=validate,
-                max_records=max_records or _NO_LIMIT,
-                batch_size=1,
-                **options,
-            )
-        except TypeError as err:
-            raise ValidationError(f"bad bulk option: {err}") from None
+        settings = bulk_options(
+            self._session.retry,
+            rate=cap,
+            concurrency=concurrency,
+            validate=validate,
+            max_records=max_records or _NO_LIMIT,
+            batch_size=1,
+            **options,
+        )
         adapter = AddTargets(self._session, oid, validate=validate)
         if skip_existing is None:
             skip_existing = _has_content(settings.checkpoint)
