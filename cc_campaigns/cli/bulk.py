@@ -245,11 +245,9 @@ def _run(
     as_json: bool,
     progress: bool,
     total: int | None = None,
-    target: str | None = None,
 ) -> None:
     """Run a bulk operation of ``client`` (an 8x8 or a VoIPbin client) with progress, show
-    its report, and exit 1 (not all done) or 130 (interrupted) as it went; ``target`` names
-    what the items go to in the summary (default: the report's own ``target_kind``)."""
+    its report, and exit 1 (not all done) or 130 (interrupted) as it went."""
     display = ProgressDisplay(label, enabled=progress, total=total)
 
     async def main(stop: asyncio.Event) -> BulkReport:
@@ -270,7 +268,7 @@ def _run(
         # then the error itself.
         partial = getattr(err, "report", None)
         if isinstance(partial, BulkReport):
-            _show(partial, as_json=as_json, checkpoint_removed=False, target=target)
+            _show(partial, as_json=as_json, checkpoint_removed=False)
             _resume_hint(label, partial)
         raise
     if report is None:
@@ -283,7 +281,7 @@ def _run(
         # Nothing is left to resume, and a later upload of an edited file must not skip rows
         # because of this run.
         Path(report.checkpoint).unlink(missing_ok=True)
-    _show(report, as_json=as_json, checkpoint_removed=complete, target=target)
+    _show(report, as_json=as_json, checkpoint_removed=complete)
     if report.aborted:
         _resume_hint(label, report)
     failed = report_failed(report)
@@ -295,13 +293,11 @@ def _run(
         click.get_current_context().exit(int(ExitCode.NOT_ALL_DONE))
 
 
-def _show(
-    report: BulkReport, *, as_json: bool, checkpoint_removed: bool, target: str | None = None
-) -> None:
+def _show(report: BulkReport, *, as_json: bool, checkpoint_removed: bool) -> None:
     if as_json:
         click.echo(report.to_json())
     else:
-        show(report_table(report, checkpoint_removed=checkpoint_removed, target=target))
+        show(report_table(report, checkpoint_removed=checkpoint_removed))
 
 
 def _how_to_resume(checkpoint: str | Path | None) -> str:

@@ -277,15 +277,13 @@ _NOTES = {
 DRY_RUN_REASON = "dry run: not sent"
 
 
-def report_table(
-    report: BulkReport, *, checkpoint_removed: bool = False, target: str | None = None
-) -> Table:
+def report_table(report: BulkReport, *, checkpoint_removed: bool = False) -> Table:
     """The bulk report: every item in one bucket, the reasons, the traffic, the files.
 
-    ``target`` names what the items went to (default: the report's ``target_kind``,
-    "campaign" for 8x8, "outdial" for VoIPbin targets).
+    The title names what the items went to: the report's ``target_kind`` ("campaign" for 8x8,
+    "outdial" for VoIPbin targets).
     """
-    target = target or str(getattr(report, "target_kind", None) or "campaign")
+    target = report.target_kind
     where = "to" if report.operation == "add" else "from"
     title = f"{'Upload' if report.operation == 'add' else 'Removal'} {where} {target}"
     title += f" {report.campaign_id}"

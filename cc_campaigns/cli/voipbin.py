@@ -677,7 +677,6 @@ def upload(
             as_json=as_json,
             progress=progress,
             total=total,
-            target="outdial",
         )
 
 
