@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import operator
 import time
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from .bulk.engine import Verdict, is_fatal_default
 from .bulk.sources import SourceRow
 from .errors import ApiError, ValidationError, is_capacity_message, is_duplicate_message
-from .models import CustomerItem
 from .session import Session
-from .wire import dump_json, format_datetime, parse_datetime
+from .wire import (
+    MAX_CUSTOMER_ID,
+    dump_json,
+    format_datetime,
+    parse_customer_id,
+    parse_schedule,
+    split_item,
+)
 
 __all__ = ["AddCustomers", "RemoveCustomers"]
 
-#: The OpenAPI's ``maximum`` for ``customer-id``.
-MAX_CUSTOMER_ID = 10**22
 #: How far ahead a schedule may be (8x8: "a maximum of 7 days in advance").
 SCHEDULE_HORIZON = 7 * 24 * 3600
 
@@ -32,11 +35,7 @@ _ROW_SCHEDULE = operator.attrgetter("schedule")
 _ROW_VALUE = operator.attrgetter("value")
 _ROW_LINE = operator.attrgetter("line")
 
-# Reasons are categories (the report counts per reason), never the offending value.
-BAD_ID = "customer id is not a non-negative integer"
-MISSING_ID = "customer id is missing"
-ID_TOO_LARGE = "customer id is larger than the API maximum (1e22)"
-BAD_SCHEDULE = "schedule is not ISO 8601 with a timezone"
+# Reasons of the client-side schedule window (the id and format rules live in wire.py).
 PAST_SCHEDULE = "schedule is in the past"
 FAR_SCHEDULE = "schedule is more than 7 days ahead"
 
@@ -47,45 +46,14 @@ def _split(raw: Any) -> tuple[Any, Any, int | None]:
         if raw.error:
             raise ValidationError(f"row could not be read: {raw.error}")
         return raw.value, raw.schedule, raw.line
-    if isinstance(raw, CustomerItem):
-        return raw.customer_id, raw.schedule, None
-    if isinstance(raw, Mapping):
-        ident = next(
-            (raw[k] for k in ("customer_id", "customer-id", "id") if k in raw),
-            None,
-        )
-        schedule = next(
-            (raw[k] for k in ("schedule", "schedule-date-time", "schedule_date_time") if k in raw),
-            None,
-        )
-        return ident, schedule, None
-    return raw, None, None
-
-
-def _customer_id(value: Any) -> int:
-    if type(value) is int:
-        if value < 0:
-            raise ValidationError(BAD_ID)
-    elif isinstance(value, str):
-        text = value.strip()
-        if not (text.isascii() and text.isdigit()):
-            raise ValidationError(MISSING_ID if not text else BAD_ID)
-        value = int(text)
-    elif value is None:
-        raise ValidationError(MISSING_ID)
-    else:
-        raise ValidationError(BAD_ID)
-    if value > MAX_CUSTOMER_ID:
-        raise ValidationError(ID_TOO_LARGE)
-    return int(value)
+    ident, schedule = split_item(raw)
+    return ident, schedule, None
 
 
 def _schedule(value: Any, *, check_window: bool) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    parsed = parse_schedule(value)
+    if parsed is None:
         return None
-    parsed = value if isinstance(value, datetime) else parse_datetime(value)
-    if not isinstance(parsed, datetime) or parsed.tzinfo is None:
-        raise ValidationError(BAD_SCHEDULE)
     if check_window:
         moment = parsed.timestamp()
         now = time.time()
@@ -136,12 +104,12 @@ class AddCustomers(_EightByEight):
             return raw, str(raw) if self.as_string else raw
         ident, schedule, _ = _split(raw)
         if self.validate:
-            key: int | None = _customer_id(ident)
+            key: int | None = parse_customer_id(ident)
             wire_id: Any = str(key) if self.as_string else key
             when = _schedule(schedule, check_window=True)
         else:
             try:
-                key = _customer_id(ident)
+                key = parse_customer_id(ident)
                 wire_id = str(key) if self.as_string else key
             except ValidationError:
                 key, wire_id = None, ident
@@ -280,7 +248,7 @@ class RemoveCustomers(_EightByEight):
         if type(raw) is int and 0 <= raw <= MAX_CUSTOMER_ID:
             return raw, raw
         ident, _, _ = _split(raw)
-        key = _customer_id(ident)
+        key = parse_customer_id(ident)
         return key, key
 
     def prepare_chunk(

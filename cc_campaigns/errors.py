@@ -36,7 +36,15 @@ class CampaignsError(Exception):
 
 
 class ValidationError(CampaignsError, ValueError):
-    """Bad input given to the SDK; raised before any request is sent."""
+    """Bad input given to the SDK; raised before any request is sent.
+
+    ``str()`` says what was wrong with which value; ``reason`` is the category alone (no
+    value), which is what a bulk report counts invalid items by.
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class TransportError(CampaignsError):

@@ -256,22 +256,39 @@ def item_result_from_wire(data: Any) -> ItemResult:
         return ItemResult(customer_id=None, http_status=0, message=f"unreadable item: {data!r}")
 
 
+#: The OpenAPI's ``maximum`` for ``customer-id``.
+MAX_CUSTOMER_ID = 10**22
+#: Keys of a mapping item, in order of preference.
+ID_KEYS = ("customer_id", "customer-id", "id")
+SCHEDULE_KEYS = ("schedule", "schedule-date-time", "schedule_date_time")
+
+# Reasons of invalid items: categories (a bulk report counts per reason), never the value.
+BAD_ID = "customer id is not a non-negative integer"
+MISSING_ID = "customer id is missing"
+ID_TOO_LARGE = "customer id is larger than the API maximum (1e22)"
+BAD_SCHEDULE = "schedule is not ISO 8601 with a timezone"
+
+
+def split_item(value: Any) -> tuple[Any, Any]:
+    """(id, schedule) of an input item (:class:`CustomerItem`, mapping, or a bare id), as given."""
+    if isinstance(value, CustomerItem):
+        return value.customer_id, value.schedule
+    if isinstance(value, Mapping):
+        return _first(value, ID_KEYS), _first(value, SCHEDULE_KEYS)
+    return value, None
+
+
 def to_customer_item(value: Any) -> CustomerItem:
     """Normalise one input item (int, digit string, :class:`CustomerItem` or mapping).
 
     Raises:
-        ValidationError: the id is not a non-negative integer, or the schedule is not a
-            timezone-aware datetime or ISO 8601 text with an offset.
+        ValidationError: the id is not a non-negative integer up to 1e22, or the schedule is
+            not a timezone-aware datetime or ISO 8601 text with an offset.
     """
-    if isinstance(value, CustomerItem):
-        customer_id: Any = value.customer_id
-        schedule: Any = value.schedule
-    elif isinstance(value, Mapping):
-        customer_id = _first(value, ("customer_id", "customer-id", "id"))
-        schedule = _first(value, ("schedule", "schedule-date-time", "schedule_date_time"))
-    else:
-        customer_id, schedule = value, None
-    return CustomerItem(customer_id=parse_customer_id(customer_id), schedule=_schedule(schedule))
+    customer_id, schedule = split_item(value)
+    return CustomerItem(
+        customer_id=parse_customer_id(customer_id), schedule=parse_schedule(schedule)
+    )
 
 
 def _first(mapping: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
@@ -282,27 +299,41 @@ def _first(mapping: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
 
 
 def parse_customer_id(value: Any) -> int:
-    """A customer id as an int. Raises :class:`ValidationError` with what was wrong."""
+    """A customer id as an int (0 to 1e22). Raises :class:`ValidationError` saying what was
+    wrong, with the category in ``reason``."""
     if isinstance(value, bool):
-        raise ValidationError(f"customer id must be an integer, got {value!r}")
+        raise ValidationError(f"customer id must be an integer, got {value!r}", reason=BAD_ID)
     if isinstance(value, int):
         if value < 0:
-            raise ValidationError(f"customer id must not be negative, got {value}")
-        return value
-    if isinstance(value, str):
+            raise ValidationError(f"customer id must not be negative, got {value}", reason=BAD_ID)
+        number = value
+    elif isinstance(value, str):
         text = value.strip()
-        if text.isascii() and text.isdigit():
-            try:
-                return int(text)
-            except ValueError:  # beyond int()'s 4,300-digit limit
-                raise ValidationError(f"customer id is too long ({len(text)} digits)") from None
-        raise ValidationError(f"customer id must be digits only, got {value!r}")
-    if value is None:
-        raise ValidationError("customer id is missing")
-    raise ValidationError(f"customer id must be an integer, got {type(value).__name__} {value!r}")
+        if not text:
+            raise ValidationError("customer id is missing", reason=MISSING_ID)
+        if not (text.isascii() and text.isdigit()):
+            raise ValidationError(f"customer id must be digits only, got {value!r}", reason=BAD_ID)
+        try:
+            number = int(text)
+        except ValueError:  # beyond int()'s 4,300-digit limit
+            raise ValidationError(
+                f"customer id is too long ({len(text)} digits)", reason=ID_TOO_LARGE
+            ) from None
+    elif value is None:
+        raise ValidationError("customer id is missing", reason=MISSING_ID)
+    else:
+        raise ValidationError(
+            f"customer id must be an integer, got {type(value).__name__} {value!r}", reason=BAD_ID
+        )
+    if number > MAX_CUSTOMER_ID:
+        raise ValidationError(
+            f"customer id {number} is larger than the API maximum (1e22)", reason=ID_TOO_LARGE
+        )
+    return number
 
 
-def _schedule(value: Any) -> datetime | None:
+def parse_schedule(value: Any) -> datetime | None:
+    """A schedule as an aware datetime (None when blank). Raises :class:`ValidationError`."""
     if _blank(value):
         return None
     parsed = parse_datetime(value)
@@ -310,7 +341,8 @@ def _schedule(value: Any) -> datetime | None:
         return parsed
     raise ValidationError(
         f"schedule must be a timezone-aware ISO 8601 time (e.g. 2025-01-31T09:00:00Z), "
-        f"got {value!r}"
+        f"got {value!r}",
+        reason=BAD_SCHEDULE,
     )
 
 

@@ -629,3 +629,21 @@ def test_the_openapi_207_example_decodes() -> None:
     assert results[0].schedule == AUG29
     assert results[3].schedule == "2016-08-29T 09:00:00.000Z"  # malformed: kept as text
     assert results[7].message is not None and "outside the campaign schedule" in results[7].message
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("12a", "customer id is not a non-negative integer"),
+        (-1, "customer id is not a non-negative integer"),
+        ("  ", "customer id is missing"),
+        (None, "customer id is missing"),
+        (10**22 + 1, "customer id is larger than the API maximum (1e22)"),
+    ],
+)
+def test_a_bad_id_says_its_value_and_carries_a_category(value: object, reason: str) -> None:
+    # The message names the value (for a person); the reason does not (a report counts by it).
+    with pytest.raises(ValidationError) as caught:
+        parse_customer_id(value)
+    assert caught.value.reason == reason
+    assert str(value) not in caught.value.reason

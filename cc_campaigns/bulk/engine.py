@@ -510,7 +510,7 @@ class Engine:
                     try:
                         key, payload = prepare(raw)
                     except ValidationError as err:
-                        self._local(batch, raw, here, Bucket.INVALID, str(err))
+                        self._local(batch, raw, here, Bucket.INVALID, err.reason)
                     else:
                         if add_seen is not None and key is not None and not add_seen(key):
                             self._local(batch, raw, here, Bucket.DUPLICATE_IN_INPUT, None)
