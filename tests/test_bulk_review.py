@@ -96,3 +96,22 @@ async def test_a_207_in_another_order_is_matched_by_customer_id(http_mock: aiore
         report = await cc.bulk_add(125, [1, 2], retry=FAST)
     assert (report.added, report.rejected) == (1, 1)
     assert report.samples["rejected"][0]["customer_id"] == 2
+
+
+class GatewayTimeoutOnce(Scripted):
+    """Applies the first batch, then answers 502 as a gateway that timed out would."""
+
+    async def send(
+        self, payloads: list[Any], body: bytes | None
+    ) -> list[tuple[int, str | None]] | None:
+        self.sent.extend(payloads)
+        if len(self.sent) == len(payloads):  # the first request
+            self.present.update(payloads)
+            raise ServerError("Bad gateway.", status=502, method="POST", url="x")
+        return [(400, "Duplicate customer") if p in self.present else (200, None) for p in payloads]
+
+
+async def test_a_502_may_have_applied_so_a_duplicate_on_the_resend_is_added() -> None:
+    adapter = GatewayTimeoutOnce()
+    report = await run_bulk(adapter, [1, 2, 3], BulkOptions(retry=FAST))
+    assert (report.added, report.already_present, report.confirmed_on_retry) == (3, 0, 3)

@@ -698,10 +698,14 @@ class Engine:
             raise _Abort
         self.report.requests += 1
         batch.requests += 1
+        refused = False
         try:
             answers = await adapter.send(payloads, body)
         except (ApiError, TransportError) as err:
-            return self._whole_request_failed(err, ticket, batch, pending, final, last)
+            # Fatal and retryable failures raise; a plain refusal is the same answer for every
+            # item of the request, read below like any per-item answer.
+            answers = self._whole_request_failed(err, ticket, batch, pending, last)
+            refused = True
         except BaseException:
             self.limiter.release(ticket, success=False)
             raise
@@ -741,8 +745,9 @@ class Engine:
         if throttled:
             self.report.throttled += 1
             batch.throttled += 1
-        self.limiter.release(ticket, throttled=throttled, success=True)
-        self.budget.earn()
+        if not refused:
+            self.limiter.release(ticket, throttled=throttled, success=True)
+            self.budget.earn()
         if retry:
             # In place: the caller's ``pending`` is what the next attempt sends (and what is
             # settled if there is none); the items answered above must not be sent again.
@@ -756,9 +761,10 @@ class Engine:
         ticket: Any,
         batch: _Batch,
         pending: list[int],
-        final: list[tuple[Bucket, int | None, str | None] | None],
         last: dict[int, tuple[int | None, str]],
-    ) -> list[int]:
+    ) -> list[tuple[int, str | None]]:
+        """Raise for a fatal (``_Abort``) or retryable (``_Retry``) whole-request failure;
+        for a plain refusal return its answer once per pending item."""
         adapter = self.adapter
         if isinstance(err, ApiError) and adapter.is_fatal(err):
             self.limiter.release(ticket, success=False)
@@ -766,8 +772,13 @@ class Engine:
                 self._fatal = err
             self._abort(str(err))
             raise _Abort from err
-        maybe_applied = isinstance(err, OutcomeUnknownError) or (
-            isinstance(err, TransportError) and not _connect_failed(err)
+        # May have been applied: a 206, a lost answer, or a 5xx other than 503 (a gateway that
+        # timed out, a server that failed half way). Resending is safe (duplicates are answered
+        # per item); this only decides how a "Duplicate customer" on the resend is counted.
+        maybe_applied = (
+            isinstance(err, OutcomeUnknownError)
+            or (isinstance(err, TransportError) and not _connect_failed(err))
+            or (isinstance(err, ServerError) and err.status != 503)
         )
         throttled = isinstance(err, RateLimitedError) or (
             isinstance(err, ServerError) and err.status == 503
@@ -792,25 +803,7 @@ class Engine:
                 last[index] = (status, reason)
             raise _Retry(reason, err.retry_after if isinstance(err, ApiError) else None)
         # A whole-request refusal that is not fatal: every item of it gets that answer.
-        retry: list[int] = []
-        for index in pending:
-            verdict = adapter.classify(status or 0, reason)
-            if verdict is Verdict.PRESENT:
-                if index in batch.maybe:
-                    final[index] = (Bucket.ADDED, status, CONFIRMED_ON_RETRY)
-                else:
-                    final[index] = (Bucket.ALREADY_PRESENT, status, reason)
-            elif verdict is Verdict.OK:
-                final[index] = _ADDED
-            elif verdict is Verdict.REJECT:
-                final[index] = (Bucket.REJECTED, status, reason)
-            else:
-                last[index] = (status, reason)
-                retry.append(index)
-        if retry:
-            pending[:] = retry  # in place, as in _attempt
-            raise _Retry(reason, None)
-        return []
+        return [(status or 0, reason)] * len(pending)
 
     # -- settling -----------------------------------------------------------------------
 
