@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -25,8 +24,9 @@ from cc_campaigns.cli.app import cli
 from cc_campaigns.cli.config import ConfigFile, load_config, resolve
 from cc_campaigns.simulator import Simulator
 
+from .cli_support import SimThread as BaseSimThread
+from .cli_support import assert_help_documents
 from .conftest import ACTION_TOKEN, DATA_TOKEN, FAST_RETRY, USERNAME, make_simulator
-from .simthread import SimThread as BaseSimThread
 
 T = TypeVar("T")
 
@@ -125,15 +125,7 @@ def test_group_help_lists_every_command_and_the_exit_codes(invoke: Callable[...,
 def test_every_command_documents_every_option(invoke: Callable[..., Result], name: str) -> None:
     result = invoke(name, "--help")
     assert result.exit_code == 0, result.output
-    command = cli.commands[name]
-    assert f"Usage: cc-campaigns {name}" in result.stdout
-    assert command.help and command.help.split()[0] in result.stdout
-    for param in command.params:
-        if isinstance(param, click.Option):
-            for opt in param.opts:
-                assert opt in result.stdout, (name, opt)
-        else:
-            assert (param.metavar or param.name or "").upper() in result.stdout.upper()
+    assert_help_documents(cli.commands[name], result.stdout, f"cc-campaigns {name}")
     no_secrets(result)
 
 

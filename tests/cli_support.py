@@ -1,5 +1,6 @@
-"""A simulator (8x8 or VoIPbin) serving from its own thread and event loop, for CLI tests that
-drive a synchronous command line (``CliRunner`` runs ``asyncio.run`` in the test's thread)."""
+"""What the CLI tests of both providers share: a simulator (8x8 or VoIPbin) serving from its
+own thread and event loop (``CliRunner`` runs ``asyncio.run`` in the test's thread), and the
+check that a command's ``--help`` documents every option."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import asyncio
 import threading
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
+
+import click
 
 T = TypeVar("T")
 
@@ -52,3 +55,16 @@ class SimThread(Generic[S]):
     @property
     def url(self) -> str:
         return self.simulator.url
+
+
+def assert_help_documents(command: click.Command, help_text: str, usage: str) -> None:
+    """``help_text`` (a ``--help`` output) shows ``usage``, the command's summary and every one
+    of its options and arguments."""
+    assert f"Usage: {usage}" in help_text
+    assert command.help and command.help.split()[0] in help_text
+    for param in command.params:
+        if isinstance(param, click.Option):
+            for opt in param.opts:
+                assert opt in help_text, (usage, opt)
+        else:
+            assert (param.metavar or param.name or "").upper() in help_text.upper()
