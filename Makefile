@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck pytest demo bench install clean
+.PHONY: test test-all lint typecheck pytest demo bench install clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,18 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# The suite on every supported Python (each in its own venv: .venv-3.10 ... .venv-3.13). An
+# interpreter is found on PATH, else among pyenv's installed versions (its shims refuse versions
+# that are not selected).
+PYTHONS ?= 3.10 3.11 3.12 3.13
+test-all:
+	@set -e; for v in $(PYTHONS); do \
+	  py=python$$v; \
+	  if ! $$py -c pass 2>/dev/null; then \
+	    py=$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$v*/bin/python$$v 2>/dev/null | tail -n 1); \
+	  fi; \
+	  if [ -z "$$py" ]; then echo "no Python $$v on this machine" >&2; exit 1; fi; \
+	  echo "== Python $$v ($$py)"; \
+	  $(MAKE) --no-print-directory pytest PYTHON=$$py VENV=.venv-$$v; \
+	done

@@ -18,12 +18,18 @@ __all__ = [
     "CampaignNotStartedError",
     "CampaignStoppedError",
     "CampaignsError",
+    "CheckpointMismatchError",
+    "ConnectError",
     "InvalidTransitionError",
     "NotFoundError",
     "OutcomeUnknownError",
     "RateLimitedError",
+    "RequestTimeoutError",
     "ServerError",
+    "SourceError",
+    "TLSError",
     "TransportError",
+    "UnexpectedResponseError",
     "ValidationError",
     "error_for",
     "is_capacity_message",
@@ -59,6 +65,45 @@ class TransportError(CampaignsError):
     def __str__(self) -> str:
         where = f" ({self.method} {self.url})" if self.method and self.url else ""
         return f"{self.message}{where}"
+
+
+class ConnectError(TransportError):
+    """The request never reached the service (connection refused, DNS, unreachable host, TLS):
+    it cannot have been applied."""
+
+
+class TLSError(ConnectError):
+    """The TLS handshake failed (certificate not trusted, wrong host name, protocol): a
+    configuration problem that no retry fixes."""
+
+
+class RequestTimeoutError(TransportError):
+    """No complete answer in time, or the connection dropped after the request was sent: the
+    request may or may not have been applied."""
+
+
+class SourceError(ValidationError):
+    """A source file cannot be read as a whole (missing, a directory, unreadable, a truncated
+    ``.gz``): ``path`` and ``line`` (the last line read, when known) say where."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+
+
+class CheckpointMismatchError(ValidationError):
+    """A checkpoint was written for another source, operation or target than this run's.
+
+    Raised before anything is sent. ``path`` is the checkpoint, ``line`` the first source line
+    (or 1-based position) whose content differs, when the difference is in the items. Start
+    over with ``restart=True`` (CLI: ``--restart``) or use another checkpoint file.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
 
 
 class ApiError(CampaignsError):
@@ -147,6 +192,12 @@ class RateLimitedError(ApiError):
 
 class ServerError(ApiError):
     """5xx from the service."""
+
+
+class UnexpectedResponseError(ApiError):
+    """An answer that is not the API's: a redirect, an HTML page, an empty or wrongly shaped
+    body, or per-item results naming items that were not sent. Usually the base URL points at a
+    proxy, a login page or another service. Nothing in it counts as a success."""
 
 
 class OutcomeUnknownError(ApiError):

@@ -334,7 +334,13 @@ class Engine:
             chunks = self._chunks(source)
             leftover = await self._read(chunks, done_windows, maybe_windows)
             while self._tasks:
-                await asyncio.gather(*list(self._tasks))
+                # Finished tasks are taken out here, not by their done callbacks: awaiting
+                # tasks that are already done need not yield to the loop, so a loop that waits
+                # for the callbacks can spin forever (it did on Python 3.12 and 3.13).
+                finished, _ = await asyncio.wait(self._tasks)
+                self._tasks -= finished
+                for task in finished:
+                    task.result()
             if self._over_limit is not None:
                 self._abort(self._over_limit)
             # Every window that will ever be journaled is journaled now; what follows in the
