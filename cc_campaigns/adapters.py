@@ -67,6 +67,7 @@ def _schedule(value: Any, *, check_window: bool) -> str | None:
 class _EightByEight:
     """What adding and removing share: the session, the campaign, the fatal-error rule."""
 
+    provider = "8x8"
     operation: str = "add"
     max_batch: int | None = None
 

@@ -40,6 +40,9 @@ __all__ = [
 class CampaignsError(Exception):
     """Base of every error this library raises."""
 
+    #: When this error stopped a bulk job: the report of everything up to that point.
+    report: Any = None
+
 
 class ValidationError(CampaignsError, ValueError):
     """Bad input given to the SDK; raised before any request is sent.
@@ -138,8 +141,6 @@ class ApiError(CampaignsError):
         self.request_id = request_id
         #: Seconds to wait before retrying, from ``Retry-After``, when given.
         self.retry_after = retry_after
-        #: When this error stopped a bulk upload: the report of everything up to that point.
-        self.report: Any = None
 
     def __str__(self) -> str:
         head = f"[{self.status}] " if self.status is not None else ""

@@ -477,9 +477,9 @@ async def test_the_client_retry_policy_governs_bulk_batches() -> None:
     ):
         report = await cc.bulk_add(RUNNING, [1, 2])
     assert len(server.bodies) == 1  # no retry: the client's policy says one attempt
-    assert (report.added, report.rejected) == (1, 1)
-    assert report.samples["rejected"][0]["message"] == (
-        "gave up after 1 attempts: Service unavailable."
+    assert (report.added, report.not_sent, report.rejected) == (1, 1, 0)  # 503: not applied
+    assert report.samples["not_sent"][0]["message"] == (
+        "gave up after 1 attempt: Service unavailable."
     )
 
 

@@ -74,9 +74,17 @@ def test_contains_increasing_matches_brute_force() -> None:
 
 def test_a_new_journal_writes_its_header(tmp_path: Path) -> None:
     path = tmp_path / "ck.jsonl"
-    journal = Journal(path, operation="add", target=125)
+    journal = Journal(path, operation="add", target=125, provider="8x8")
     journal.close()
-    assert lines_of(path) == [{"format": FORMAT, "operation": "add", "target": "125"}]
+    assert lines_of(path) == [
+        {
+            "format": FORMAT,
+            "operation": "add",
+            "provider": "8x8",
+            "target": "125",
+            "target_kind": "campaign",
+        }
+    ]
     assert not journal.resuming
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from cc_campaigns import (
     AuthenticationError,
+    CheckpointMismatchError,
     InvalidTransitionError,
     NotFoundError,
     RetryPolicy,
@@ -195,8 +196,8 @@ async def test_resume_from_a_checkpoint(
     vb: VoipbinClient, vsim: VoipbinSimulator, outdial: str, tmp_path: Path
 ) -> None:
     checkpoint = tmp_path / "run.ckpt"
-    first = await upload(vb, outdial, numbers(8), checkpoint=checkpoint)
-    assert first.added == 8
+    first = await upload(vb, outdial, numbers(10), checkpoint=checkpoint, max_records=8)
+    assert (first.added, first.not_sent, first.aborted) == (8, 2, True)
     posts = vsim.stats.by_route["POST /v1.0/outdials/{id}/targets"]
     again = await upload(vb, outdial, numbers(10), checkpoint=checkpoint)
     assert again.resumed and again.resumed_items == 8
@@ -205,6 +206,19 @@ async def test_resume_from_a_checkpoint(
     # Resuming lists what is already in the outdial first (a crashed run may not have said).
     assert vsim.stats.by_route["GET /v1.0/outdials/{id}/targets"] >= 1
     assert len(vsim.targets(outdial)) == 10
+
+
+async def test_a_completed_checkpoint_refuses_another_source(
+    vb: VoipbinClient, vsim: VoipbinSimulator, outdial: str, tmp_path: Path
+) -> None:
+    checkpoint = tmp_path / "run.ckpt"
+    await upload(vb, outdial, numbers(8), checkpoint=checkpoint)
+    posts = vsim.stats.by_route["POST /v1.0/outdials/{id}/targets"]
+    with pytest.raises(CheckpointMismatchError, match="more items than the 8"):
+        await upload(vb, outdial, numbers(10), checkpoint=checkpoint)
+    again = await upload(vb, outdial, numbers(8), checkpoint=checkpoint)
+    assert again.already_complete and (again.added, again.submitted) == (8, 8)
+    assert vsim.stats.by_route["POST /v1.0/outdials/{id}/targets"] == posts
 
 
 async def test_dry_run_sends_nothing(

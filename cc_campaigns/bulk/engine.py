@@ -27,17 +27,22 @@ from ..errors import (
     CampaignNotDynamicError,
     CampaignNotEnabledError,
     CampaignNotStartedError,
+    CampaignsError,
     CampaignStoppedError,
+    CheckpointMismatchError,
+    ConnectError,
     InvalidTransitionError,
     NotFoundError,
     OutcomeUnknownError,
     RateLimitedError,
     ServerError,
+    TLSError,
     TransportError,
+    UnexpectedResponseError,
     ValidationError,
 )
 from ..retry import DEFAULT_RETRY, RetryBudget, RetryPolicy
-from .journal import Intervals, Journal
+from .journal import Intervals, Journal, JournalState, WindowDigest, item_text, items_text
 from .limiter import AdaptiveLimiter
 from .report import Bucket, BulkReport, ItemOutcome, Progress, RejectsWriter
 from .sources import SourceRow
@@ -69,6 +74,11 @@ _CHUNK = 1024
 _PROGRESS_INTERVAL = 0.25
 #: Items of each bucket kept as samples in the report.
 _SAMPLES = 5
+#: Answers that are not the API's (a login page, a proxy's HTML, a 207 naming other ids) before
+#: the upload stops: the base URL is probably wrong.
+_UNEXPECTED_LIMIT = 3
+#: Whole-request 5xx answers in a row (503 aside) before the engine looks at the target once.
+_SERVER_ERRORS_BEFORE_DIAGNOSIS = 3
 
 
 class Verdict(enum.Enum):
@@ -137,6 +147,12 @@ class Adapter(Protocol):
     def is_fatal(self, error: ApiError) -> bool:
         """Whether a whole-request error ends the upload (no retry can fix it)."""
 
+    # Optional (looked up with getattr):
+    #   provider: str -- the API's name, recorded in checkpoints ("8x8", "voipbin").
+    #   target_kind: str -- what ``target`` names ("campaign", "outdial").
+    #   async diagnose() -> ApiError | None -- after a run of 5xx answers, look at the target
+    #       once and return the fatal error that explains them (a stopped campaign), or None.
+
 
 #: Whole-request errors that no retry can fix, for every provider.
 FATAL_ERRORS: tuple[type[ApiError], ...] = (
@@ -152,6 +168,11 @@ FATAL_ERRORS: tuple[type[ApiError], ...] = (
 def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if value < 1:
         raise ValidationError(f"{attribute.name} must be >= 1, got {value!r}")
+
+
+def _positive_seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value > 0:
+        raise ValidationError(f"{attribute.name} must be > 0 seconds, got {value!r}")
 
 
 def _optional_non_negative(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -183,8 +204,13 @@ class BulkOptions:
     on_progress: Callable[[Progress], Any] | None = None
     #: Retry policy of each batch (a fresh retry state per batch).
     retry: RetryPolicy = DEFAULT_RETRY
-    #: Shared retry allowance: tokens at the start (each success earns back a fifth).
+    #: Shared retry allowance: tokens at the start and at most; each retry spends one, each
+    #: successful request earns one back, so a service that fails fewer than half of the
+    #: attempts can be loaded to the end while a dead one stops after this many retries.
     retry_budget: float = 100.0
+    #: Stop (with the last error) once the service has given no usable answer for this many
+    #: seconds: only connection failures, timeouts, 5xx other than 503, non-API answers.
+    dead_after: float = attrs.field(default=60.0, validator=_positive_seconds)
     #: Requests per second cap (token bucket), or None.
     rate: float | None = None
     #: Adapt concurrency to throttling (AIMD); False keeps it at ``concurrency``.
@@ -193,6 +219,8 @@ class BulkOptions:
     total: int | None = None
     #: Validate and count, send nothing.
     dry_run: bool = False
+    #: Start over: forget what the checkpoint says (and start the rejects file anew).
+    restart: bool = False
     #: Set it to stop gracefully: nothing new is sent, in-flight batches finish and are
     #: journaled, the rest is ``not_sent`` and the report says "interrupted".
     stop: asyncio.Event | None = None
@@ -205,10 +233,14 @@ class _Abort(Exception):
 class _Retry(Exception):
     """Internal: some items of the batch must be sent again."""
 
-    def __init__(self, reason: str, retry_after: float | None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None, error: CampaignsError | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        #: The whole-request failure, when there was one.
+        self.error = error
 
 
 #: The result of an item added on its first try (shared: compared by identity).
@@ -222,6 +254,7 @@ class _Batch:
 
     __slots__ = (
         "body",
+        "digest",
         "end",
         "lines",
         "local",
@@ -250,6 +283,8 @@ class _Batch:
         self.throttled = 0
         #: Cut short by an abort: not journaled, so a rerun sends what was not confirmed.
         self.unsettled = False
+        #: The digest of the window's items (checkpointed runs only).
+        self.digest = ""
 
 
 class Engine:
@@ -272,7 +307,7 @@ class Engine:
         self.limiter = AdaptiveLimiter(
             concurrency, rate=options.rate, adaptive=options.adaptive, initial=None
         )
-        self.budget = RetryBudget(capacity=options.retry_budget)
+        self.budget = RetryBudget(capacity=options.retry_budget, refill=1.0)
         self.report = BulkReport(
             operation=adapter.operation,
             campaign_id=adapter.target,
@@ -287,7 +322,7 @@ class Engine:
         self._abort_reason: str | None = None
         #: Why the source was cut at max_records (an abort once the first ones are sent).
         self._over_limit: str | None = None
-        self._fatal: ApiError | None = None
+        self._fatal: CampaignsError | None = None
         self._crash: Exception | None = None
         self._deferred: list[ItemOutcome] = []
         self._journal: Journal | None = None
@@ -297,6 +332,19 @@ class Engine:
         self._done = 0
         self._started = 0.0
         self._last_progress = 0.0
+        #: Checkpointed runs digest every window's items.
+        self._digests = options.checkpoint is not None and not options.dry_run
+        #: Resuming: checks the re-read source against the journaled windows.
+        self._verifier: _Verifier | None = None
+        #: Batches read while the verification is not through: sent once it is.
+        self._held: list[_Batch] = []
+        #: Health of the service: when it last gave a usable answer, answers that were not
+        #: the API's, 5xx in a row, whether the target was looked at already.
+        self._last_alive = 0.0
+        self._unexpected = 0
+        self._server_errors = 0
+        self._diagnosed = False
+        self._source_end: int | None = None
 
     # -- the run ------------------------------------------------------------------------
 
@@ -310,7 +358,7 @@ class Engine:
             asyncio.CancelledError: the task was cancelled; the checkpoint stays consistent.
         """
         options = self.options
-        self._started = time.monotonic()
+        self._started = self._last_alive = time.monotonic()
         total = options.total
         if total is None and isinstance(source, Sized):
             total = len(source)
@@ -320,17 +368,21 @@ class Engine:
         try:
             if options.checkpoint is not None and not options.dry_run:
                 self._journal = Journal(
-                    options.checkpoint, operation=self.adapter.operation, target=self.adapter.target
+                    options.checkpoint,
+                    operation=self.adapter.operation,
+                    target=self.adapter.target,
+                    provider=str(getattr(self.adapter, "provider", "")),
+                    target_kind=self.report.target_kind,
+                    restart=options.restart,
                 )
                 state = self._journal.state
                 done_windows = state.done_intervals
                 maybe_windows = state.pending_intervals
                 self._restore(state)
+                if state.windows:
+                    self._verifier = _Verifier(state, str(options.checkpoint))
             if options.rejects is not None:
-                offset = None
-                if self._journal is not None and self._journal.resuming:
-                    offset = self._journal.state.rejects_offset
-                self._rejects = RejectsWriter(options.rejects, resume_offset=offset)
+                self._open_rejects(str(options.rejects))
             chunks = self._chunks(source)
             leftover = await self._read(chunks, done_windows, maybe_windows)
             while self._tasks:
@@ -348,6 +400,9 @@ class Engine:
             self._write_deferred()
             if leftover is not None:
                 await self._drain(leftover, chunks)
+            elif self._complete_now():
+                assert self._journal is not None
+                self._journal.complete(self._source_end or 0)
         except BaseException:
             for task in self._tasks:
                 task.cancel()
@@ -386,8 +441,40 @@ class Engine:
         report.confirmed_on_retry = state.confirmed_on_retry
         report.resumed = restored > 0 or bool(state.started)
         report.resumed_items = restored
+        report.already_complete = state.complete is not None
         self._errors = report.invalid + report.rejected + report.unknown
         self._done = restored
+
+    def _open_rejects(self, path: str) -> None:
+        """Open the rejects file: continued where the checkpoint's settled windows end when it
+        is the file of the earlier runs, else started anew (and the report says it lists only
+        this run's items, if earlier runs left items out of it)."""
+        journal = self._journal
+        offset = None
+        if journal is not None and journal.resuming:
+            earlier = journal.state.rejects_path
+            if earlier is not None and _same_path(earlier, path):
+                offset = journal.state.rejects_offset or 0
+            else:
+                report = self.report
+                restored_failures = report.resumed_items - report.added
+                if restored_failures > 0:
+                    report.rejects_partial = restored_failures
+        self._rejects = RejectsWriter(path, resume_offset=offset)
+        if journal is not None:
+            journal.rejects_file(path)
+
+    def _complete_now(self) -> bool:
+        """Whether this run settled the last items of a checkpointed upload: the whole source
+        was read, nothing is unknown or unsent, and the checkpoint is not marked yet."""
+        journal, report = self._journal, self.report
+        return (
+            journal is not None
+            and journal.state.complete is None
+            and self._abort_reason is None
+            and report.unknown == 0
+            and report.not_sent == 0
+        )
 
     def _close(self) -> None:
         if self._journal is not None:
@@ -427,6 +514,9 @@ class Engine:
         passes ``max_records``), ``(position, items)``: the items of the current chunk that were
         not read, and where they start; the rest of ``chunks`` is unread too.
 
+        On resume every item is checked against the checkpoint (``_Verifier``), and nothing is
+        sent before the whole journaled part of the source has been re-read and found equal.
+
         Locals stand in for attributes on purpose: this loop runs millions of times.
         """
         prepare = self.adapter.prepare
@@ -438,9 +528,12 @@ class Engine:
         stop = self.options.stop
         batch_size = self.batch_size
         span = batch_size * _WINDOW_SPAN
-        resuming = len(done) > 0 or len(maybe) > 0
+        verifier = self._verifier
+        resuming = len(done) > 0 or len(maybe) > 0 or verifier is not None
+        digests = self._digests
         position = 0
         batch = _Batch(0)
+        window = WindowDigest() if digests else None
         add_payload, add_line, count = batch.payloads.append, batch.lines.append, 0
         leftover: tuple[int, list[Any]] | None = None
         async for chunk in chunks:
@@ -470,6 +563,8 @@ class Engine:
                 while index < size:
                     take = min(size - index, batch_size - count, span - (position - batch.start))
                     end = index + take
+                    if window is not None:
+                        window.update(items_text(chunk[index:end]))
                     if repeats and not repeats.isdisjoint(range(index, end)):
                         for i in range(index, end):
                             here = position + i - index
@@ -491,6 +586,9 @@ class Engine:
                     index = end
                     if count >= batch_size or position - batch.start >= span:
                         batch.end = position
+                        if window is not None:
+                            batch.digest = window.hexdigest()
+                            window = WindowDigest()
                         await self._dispatch(batch)
                         batch = _Batch(position)
                         add_payload, add_line = batch.payloads.append, batch.lines.append
@@ -500,6 +598,8 @@ class Engine:
                     here = position
                     position += 1
                     maybe_here = False
+                    if verifier is not None:
+                        verifier.feed(here, raw)
                     if resuming:
                         if done.contains_increasing(here):
                             if add_seen is not None:
@@ -511,8 +611,13 @@ class Engine:
                                     add_seen(key)
                             if batch.start == here:
                                 batch.start = position
+                                continue
+                            if window is not None:
+                                window.update(item_text(raw) + "\n")
                             continue
                         maybe_here = maybe.contains_increasing(here)
+                    if window is not None:
+                        window.update(item_text(raw) + "\n")
                     try:
                         key, payload = prepare(raw)
                     except ValidationError as err:
@@ -528,15 +633,39 @@ class Engine:
                             count += 1
                     if count >= batch_size or position - batch.start >= span:
                         batch.end = position
-                        await self._dispatch(batch)
+                        if window is not None:
+                            batch.digest = window.hexdigest()
+                            window = WindowDigest()
+                        await self._send_or_hold(batch, position)
                         batch = _Batch(position)
                         add_payload, add_line, count = batch.payloads.append, batch.lines.append, 0
             if leftover is not None:
                 break
+        if leftover is None:
+            self._source_end = position
+            if verifier is not None:
+                verifier.finish(position)
         batch.end = max(batch.start, position)
         if batch.end > batch.start:
-            await self._dispatch(batch)
+            if window is not None:
+                batch.digest = window.hexdigest()
+            await self._send_or_hold(batch, position)
+        await self._release_held()
         return leftover
+
+    async def _send_or_hold(self, batch: _Batch, position: int) -> None:
+        """Dispatch ``batch``, or hold it while the resumed source is not verified yet."""
+        verifier = self._verifier
+        if verifier is not None and position < verifier.covered:
+            self._held.append(batch)
+            return
+        await self._release_held()
+        await self._dispatch(batch)
+
+    async def _release_held(self) -> None:
+        held, self._held = self._held, []
+        for batch in held:
+            await self._dispatch(batch)
 
     async def _drain(
         self, leftover: tuple[int, list[Any]], chunks: AsyncIterator[list[Any]]
@@ -570,7 +699,6 @@ class Engine:
                 report.submitted += len(items)
                 report.not_sent += len(items)
                 report.reasons[reason] = report.reasons.get(reason, 0) + len(items)
-                self._done += len(items)
                 position += len(items)
                 self._progress()
             try:
@@ -632,9 +760,11 @@ class Engine:
         if self.options.dry_run:
             return [(Bucket.NOT_SENT, None, "dry run: not sent")] * count
         if self._abort_reason is not None:
+            if self._journal is not None:
+                self._journal.unsent(batch.start, batch.end, batch.digest)
             return [(Bucket.NOT_SENT, None, self._abort_reason)] * count
         if self._journal is not None:
-            self._journal.started(batch.start, batch.end)
+            self._journal.started(batch.start, batch.end, batch.digest)
         pending = list(range(count))
         last: dict[int, tuple[int | None, str]] = {}
         self.report.batches += 1
@@ -642,6 +772,7 @@ class Engine:
             lambda err: isinstance(err, _Retry), may_retry=self._may_retry
         )
         attempt_number = 0
+        failure: CampaignsError | None = None
         try:
             async for attempt in retrying:
                 with attempt:
@@ -649,36 +780,47 @@ class Engine:
                     if attempt_number > 1:
                         self.report.retries += 1
                     pending = await self._attempt(batch, pending, final, last)
-        except _Retry:
-            pass  # retries exhausted: what is still pending is settled below
+        except _Retry as retry:
+            failure = retry.error  # retries exhausted: what is still pending is settled below
         except _Abort:
             pass  # the upload is stopping: what is still pending is settled below
-        if pending and self.budget.exhausted and self._abort_reason is None:
-            status, reason = last.get(pending[0], (None, "unknown"))
-            self._abort(
-                f"the service keeps failing: retry budget exhausted after "
-                f"{self.budget.spent:,} retries (last: {reason})"
-            )
-        # Retries refused because the upload is stopping are not a verdict of the service:
-        # those items are not sent (or unknown, if an attempt may have applied them), and the
-        # window stays out of the journal so that a rerun sends them again.
-        cut_short = bool(pending) and self._abort_reason is not None
-        batch.unsettled = cut_short
+        if pending and self._abort_reason is None:
+            if isinstance(failure, TransportError) and _connect_failed(failure):
+                # Nothing reached the service, every retry long: it is down or unreachable.
+                self._stop_with(failure, f"the service cannot be reached: {failure}")
+            elif self.budget.exhausted:
+                status, reason = last.get(pending[0], (None, "unknown"))
+                self._abort(
+                    f"the service keeps failing: retry budget exhausted after "
+                    f"{self.budget.spent:,} retries (last: {reason})"
+                )
+        # Items without a final answer are never settled: unknown when an attempt may have
+        # applied them, not sent otherwise; their window stays out of the journal, so a rerun
+        # with the checkpoint sends them again (and "already there" then confirms them).
+        stopping = self._abort_reason
         for index in pending:
             status, reason = last.get(index, (None, "no answer"))
-            if cut_short:
-                bucket = Bucket.UNKNOWN if index in batch.maybe else Bucket.NOT_SENT
-                final[index] = (bucket, status, self._abort_reason)
-                continue
-            gave_up = f"gave up after {attempt_number} attempts: {reason}"
-            bucket = Bucket.UNKNOWN if index in batch.maybe else Bucket.REJECTED
-            final[index] = (bucket, status, gave_up if bucket is Bucket.REJECTED else reason)
+            bucket = Bucket.UNKNOWN if index in batch.maybe else Bucket.NOT_SENT
+            if stopping is not None and (failure is None or attempt_number == 0):
+                message = stopping if bucket is Bucket.NOT_SENT else f"{reason}; {stopping}"
+            else:
+                tries = "attempt" if attempt_number == 1 else "attempts"
+                message = f"gave up after {attempt_number} {tries}: {reason}"
+            final[index] = (bucket, status, message)
+        if pending:
+            batch.unsettled = True
         return [f if f is not None else (Bucket.UNKNOWN, None, "no answer") for f in final]
 
     def _may_retry(self) -> bool:
         if self._abort_reason is not None:
             return False
         return self.budget.spend()
+
+    def _stop_with(self, error: CampaignsError, reason: str) -> None:
+        """End the upload because of ``error`` (raised to the caller with the report)."""
+        if self._fatal is None:
+            self._fatal = error
+        self._abort(reason)
 
     async def _attempt(
         self,
@@ -708,6 +850,7 @@ class Engine:
         try:
             answers = await adapter.send(payloads, body)
         except (ApiError, TransportError) as err:
+            await self._check_health(err)
             # Fatal and retryable failures raise; a plain refusal is the same answer for every
             # item of the request, read below like any per-item answer.
             answers = self._whole_request_failed(err, ticket, batch, pending, last)
@@ -715,6 +858,9 @@ class Engine:
         except BaseException:
             self.limiter.release(ticket, success=False)
             raise
+        if not refused:
+            self._last_alive = time.monotonic()
+            self._server_errors = 0
         if answers is None:  # every item accepted
             if whole:
                 final[:] = [_ADDED] * len(final)
@@ -761,6 +907,55 @@ class Engine:
             raise _Retry(retry_reason, None)
         return []
 
+    async def _check_health(self, err: ApiError | TransportError) -> None:
+        """Stop the upload when failures say it cannot succeed: a TLS failure (configuration),
+        answers that are not the API's (wrong URL), no usable answer for ``dead_after``
+        seconds; after a run of 5xx, look at the target once (a stopped campaign answers 500
+        in the vendor's OpenAPI examples)."""
+        if self._abort_reason is not None:
+            return
+        if isinstance(err, TLSError):
+            self._stop_with(err, f"TLS failed (a configuration problem, not retried): {err}")
+            return
+        if isinstance(err, UnexpectedResponseError):
+            self._unexpected += 1
+            if self._unexpected >= _UNEXPECTED_LIMIT:
+                self._stop_with(
+                    err,
+                    f"{self._unexpected} answers were not the API's; the base URL probably "
+                    f"does not point at the API (last: {err})",
+                )
+                return
+        alive = isinstance(err, ApiError) and not (
+            isinstance(err, UnexpectedResponseError)
+            or (isinstance(err, ServerError) and err.status != 503)
+        )
+        now = time.monotonic()
+        if alive:
+            self._last_alive = now
+            self._server_errors = 0
+            return
+        if now - self._last_alive > self.options.dead_after:
+            self._stop_with(
+                err,
+                f"no usable answer from the service for {now - self._last_alive:.0f} s "
+                f"(last: {err})",
+            )
+            return
+        if isinstance(err, ServerError):
+            self._server_errors += 1
+            if self._server_errors >= _SERVER_ERRORS_BEFORE_DIAGNOSIS and not self._diagnosed:
+                self._diagnosed = True
+                diagnose = getattr(self.adapter, "diagnose", None)
+                explained = None
+                if diagnose is not None:
+                    try:
+                        explained = await diagnose()
+                    except Exception:  # looking is a courtesy: it never breaks the upload
+                        explained = None
+                if explained is not None and self._abort_reason is None:
+                    self._stop_with(explained, str(explained))
+
     def _whole_request_failed(
         self,
         err: ApiError | TransportError,
@@ -772,17 +967,18 @@ class Engine:
         """Raise for a fatal (``_Abort``) or retryable (``_Retry``) whole-request failure;
         for a plain refusal return its answer once per pending item."""
         adapter = self.adapter
-        if isinstance(err, ApiError) and adapter.is_fatal(err):
+        if self._fatal is err or (isinstance(err, ApiError) and adapter.is_fatal(err)):
             self.limiter.release(ticket, success=False)
             if self._fatal is None:
-                self._fatal = err
-            self._abort(str(err))
+                self._stop_with(err, str(err))
             raise _Abort from err
-        # May have been applied: a 206, a lost answer, or a 5xx other than 503 (a gateway that
-        # timed out, a server that failed half way). Resending is safe (duplicates are answered
-        # per item); this only decides how a "Duplicate customer" on the resend is counted.
+        # May have been applied: a 206, a lost answer, an answer that is not the API's, or a
+        # 5xx other than 503 (a gateway that timed out, a server that failed half way).
+        # Resending is safe (duplicates are answered per item); this only decides how a
+        # "Duplicate customer" on the resend is counted. A connection that never opened
+        # cannot have applied anything.
         maybe_applied = (
-            isinstance(err, OutcomeUnknownError)
+            isinstance(err, (OutcomeUnknownError, UnexpectedResponseError))
             or (isinstance(err, TransportError) and not _connect_failed(err))
             or (isinstance(err, ServerError) and err.status != 503)
         )
@@ -801,17 +997,17 @@ class Engine:
             if isinstance(err, ApiError) and err.retry_after:
                 self.limiter.pause(min(err.retry_after, self.options.retry.retry_after_max))
         status = err.status if isinstance(err, ApiError) else None
-        reason = err.message if isinstance(err, (ApiError, TransportError)) else str(err)
+        reason = err.message
         if retryable:
             if maybe_applied:
                 batch.maybe.update(pending)
             for index in pending:
                 last[index] = (status, reason)
-            raise _Retry(reason, err.retry_after if isinstance(err, ApiError) else None)
+            if self._abort_reason is not None:
+                raise _Abort from err
+            raise _Retry(reason, err.retry_after if isinstance(err, ApiError) else None, err)
         # A whole-request refusal that is not fatal: every item of it gets that answer.
         return [(status or 0, reason)] * len(pending)
-
-    # -- settling -----------------------------------------------------------------------
 
     async def _finish(
         self, batch: _Batch, results: list[tuple[Bucket, int | None, str | None]]
@@ -850,7 +1046,7 @@ class Engine:
         # A dry run lists only what it found wrong, not every item it did not send.
         skip = (Bucket.ADDED, Bucket.NOT_SENT) if self.options.dry_run else (Bucket.ADDED,)
         not_added = [o for o in outcomes if o.bucket not in skip]
-        settled = counts[Bucket.NOT_SENT] == 0 and not batch.unsettled
+        settled = not (batch.unsettled or counts[Bucket.NOT_SENT] or counts[Bucket.UNKNOWN])
         if self._rejects is not None:
             if settled:
                 self._rejects.write(not_added)
@@ -867,6 +1063,7 @@ class Engine:
                 throttled=batch.throttled,
                 confirmed_on_retry=confirmed,
                 rejects_offset=self._rejects.offset if self._rejects is not None else None,
+                digest=batch.digest,
             )
         for bucket, value in counts.items():
             setattr(report, bucket.value, getattr(report, bucket.value) + value)
@@ -874,7 +1071,8 @@ class Engine:
         report.submitted += total
         report.confirmed_on_retry += confirmed
         report.add_reasons(reasons)
-        self._done += total
+        # Progress counts what was processed: a dry run's items, not an interrupted run's rest.
+        self._done += total if self.options.dry_run else total - counts[Bucket.NOT_SENT]
         self._errors += counts[Bucket.INVALID] + counts[Bucket.REJECTED] + counts[Bucket.UNKNOWN]
         max_errors = self.options.max_errors
         if max_errors is not None and self._errors > max_errors and self._abort_reason is None:
@@ -931,8 +1129,86 @@ class Engine:
         )
 
 
+class _Verifier:
+    """Checks a re-read source against the windows a checkpoint journaled, item by item."""
+
+    def __init__(self, state: JournalState, path: str) -> None:
+        self.path = path
+        self.windows = sorted(state.windows.items())
+        self.next = 0
+        #: Windows being re-read: [end, journaled digest, running digest, first line].
+        self.active: list[list[Any]] = []
+        self.covered = state.covered
+        self.complete = state.complete
+
+    def feed(self, position: int, raw: Any) -> None:
+        if self.complete is not None and position >= self.complete:
+            raise self._mismatch(
+                f"the source has more items than the {self.complete:,} of the upload this "
+                "checkpoint completed",
+                _line_of(raw, position),
+            )
+        windows = self.windows
+        while self.next < len(windows) and windows[self.next][0][0] <= position:
+            (start, end), expected = windows[self.next]
+            self.next += 1
+            if end > position:
+                self.active.append(
+                    [end, expected, WindowDigest(), _line_of(raw, position), end - start]
+                )
+        if not self.active:
+            return
+        text = item_text(raw) + "\n"
+        still = []
+        for entry in self.active:
+            entry[2].update(text)
+            if position + 1 < entry[0]:
+                still.append(entry)
+            elif entry[1] and entry[2].hexdigest() != entry[1]:
+                raise self._mismatch(
+                    f"the {entry[4]:,} items from line {entry[3]:,} on are not the ones it "
+                    "recorded (the first difference is among them)",
+                    entry[3],
+                )
+        self.active = still
+
+    def finish(self, position: int) -> None:
+        """The source ended after ``position`` items."""
+        if position < self.covered:
+            raise self._mismatch(
+                f"the source ends after {position:,} items, but the checkpoint recorded "
+                f"{self.covered:,}",
+                position + 1,
+            )
+
+    def _mismatch(self, what: str, line: int) -> CheckpointMismatchError:
+        return CheckpointMismatchError(
+            f"checkpoint {self.path} was written for another source: {what}. Nothing was "
+            "sent. Start over with restart=True (CLI: --restart), or name another "
+            "checkpoint file.",
+            path=self.path,
+            line=line,
+        )
+
+
+def _line_of(raw: Any, position: int) -> int:
+    line = raw.line if raw.__class__ is SourceRow else None
+    return line or position + 1
+
+
+def _same_path(first: str, second: str) -> bool:
+    """Whether two paths name the same file (the same file through another name too)."""
+    try:
+        return Path(first).resolve() == Path(second).resolve()
+    except OSError:
+        return first == second
+
+
 def _connect_failed(err: TransportError) -> bool:
     """True when the request never reached the server (so it cannot have been applied)."""
+    if isinstance(err, ConnectError):
+        return True
+    # Sessions of before the error split raised plain TransportErrors: read the cause.
     cause = err.__cause__
     name = type(cause).__name__ if cause is not None else ""
     return name in ("ClientConnectorError", "ClientConnectorDNSError", "ClientConnectorSSLError")

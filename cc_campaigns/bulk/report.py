@@ -33,11 +33,14 @@ class Bucket(str, enum.Enum):
     DUPLICATE_IN_INPUT = "duplicate_in_input"
     #: Refused client-side, never sent.
     INVALID = "invalid"
-    #: Refused by the server.
+    #: Refused for good by the service: its answer names this item (or the whole request).
     REJECTED = "rejected"
-    #: Outcome still unconfirmed after every retry.
+    #: May have been applied (no answer, a timeout, an answer that is not the API's), and no
+    #: resend confirmed it yet: a rerun with the checkpoint sends it again and finds out.
     UNKNOWN = "unknown"
-    #: Never attempted (over max_records, aborted, interrupted).
+    #: Not applied: never attempted (over max_records, aborted, interrupted, the service could
+    #: not be reached) or refused for the moment until the retries ran out (throttled,
+    #: unavailable). A rerun with the checkpoint sends it.
     NOT_SENT = "not_sent"
 
 
@@ -137,6 +140,11 @@ class BulkReport:
     checkpoint: str | None = None
     rejects: str | None = None
     dry_run: bool = False
+    #: The checkpoint said this upload had completed: nothing was sent, the counts are its.
+    already_complete: bool = False
+    #: Items of earlier runs that were not added and are missing from this run's rejects file
+    #: (the earlier runs wrote another rejects file, or none).
+    rejects_partial: int = 0
     #: What ``campaign_id`` names: ``"campaign"`` (8x8) or ``"outdial"`` (VoIPbin).
     target_kind: str = "campaign"
     #: (seconds since start, concurrency limit) each time the limit changed.
@@ -202,11 +210,27 @@ class BulkReport:
             f"  {self.elapsed:.1f}s, {self.records_per_second:,.0f} records/s, "
             f"{self.requests:,} requests, {self.retries:,} retries, {self.throttled:,} throttled"
         )
-        if self.resumed:
+        if self.already_complete:
+            lines.append(
+                f"  already complete: the checkpoint holds the finished upload of this source "
+                f"({self.resumed_items:,} items); nothing was sent"
+            )
+        elif self.resumed:
             lines.append(f"  resumed: {self.resumed_items:,} items restored from the checkpoint")
         if self.aborted:
             lines.append(f"  ABORTED: {self.abort_reason}")
-        if self.rejects:
+        unsettled = self.unknown + self.not_sent
+        if unsettled and self.checkpoint and not self.dry_run:
+            lines.append(
+                f"  {unsettled:,} items have no final answer yet: run again with the same "
+                "checkpoint to send them"
+            )
+        if self.rejects and self.rejects_partial:
+            lines.append(
+                f"  the items not added in this run are listed in {self.rejects}; "
+                f"{self.rejects_partial:,} of earlier runs are not (they wrote another file)"
+            )
+        elif self.rejects:
             lines.append(f"  every item not added is listed in {self.rejects}")
         if not self.balanced:  # pragma: no cover - would be a bug in the engine
             lines.append("  WARNING: the buckets do not add up to the submitted count")

@@ -149,6 +149,7 @@ class AddTargets:
             never sent). Off: numbers are sent as given and the server judges.
     """
 
+    provider = "voipbin"
     operation: str = "add"
     target_kind: str = "outdial"
     max_batch: int | None = 1
