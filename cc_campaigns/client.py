@@ -11,7 +11,7 @@ from typing import Any, Literal
 import aiohttp
 import orjson
 
-from .adapters import AddCustomers, RemoveCustomers
+from .adapters import AddCustomers, RemoveCustomers, read_add_answer
 from .bulk import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_CONCURRENCY,
@@ -23,7 +23,7 @@ from .bulk import (
     iter_bulk,
     run_bulk,
 )
-from .errors import CampaignsError, InvalidTransitionError, ValidationError
+from .errors import InvalidTransitionError, ValidationError
 from .models import (
     Campaign,
     CampaignRecord,
@@ -184,7 +184,7 @@ class CampaignsClient(SessionClient):
         data = answer.json()
         body = data.get("campaign") if isinstance(data, Mapping) else None
         if not isinstance(body, Mapping):
-            raise CampaignsError(f"unexpected status answer for campaign {cid}: {data!r:.200}")
+            raise answer.unexpected('expected {"campaign": {...}}')
         return campaign_from_wire(body)
 
     async def set_status(
@@ -273,11 +273,13 @@ class CampaignsClient(SessionClient):
         before sending. For thousands or millions of customers use :meth:`bulk_add`.
 
         Returns:
-            One :class:`ItemResult` per item, in order (HTTP 207). A 200 without per-item
-            results counts every item as added.
+            One :class:`ItemResult` per item, as the service listed them (HTTP 207).
 
         Raises:
             ValidationError: an empty list or a bad item (nothing is sent).
+            UnexpectedResponseError: the answer is not one result per item sent (an HTML
+                page, an empty body, ids that were not sent ...): the base URL is probably
+                wrong; nothing in it counts as added.
             OutcomeUnknownError: 206, the service timed out: the items may or may not be in.
             CampaignStoppedError, CampaignNotStartedError, ...: the whole request was refused.
         """
@@ -291,16 +293,12 @@ class CampaignsClient(SessionClient):
         if not customers:
             raise ValidationError("no customers to add: the list is empty")
         as_string = self.customer_id_format == "string"
-        body = dump_json(
-            [customer_to_wire(c.customer_id, c.schedule, as_string=as_string) for c in customers]
-        )
+        sent = [customer_to_wire(c.customer_id, c.schedule, as_string=as_string) for c in customers]
         answer = await self._session.request(
-            "POST", f"/api/tstats/campaigns/{cid}/customers", body=body, write=True
+            "POST", f"/api/tstats/campaigns/{cid}/customers", body=dump_json(sent), write=True
         )
-        data = answer.json()
-        if isinstance(data, list):
-            return [item_result_from_wire(element) for element in data]
-        return [ItemResult(customer_id=c.customer_id, http_status=answer.status) for c in customers]
+        read_add_answer(answer, sent)  # one result per item sent, or UnexpectedResponseError
+        return [item_result_from_wire(element) for element in answer.json()]
 
     async def list_records(self, campaign_id: int) -> list[CampaignRecord]:
         """Every record of the campaign (``GET /api/stats/campaigns/{id}/records.json``)."""

@@ -22,18 +22,24 @@ from urllib.parse import urlsplit
 import aiohttp
 import attrs
 import orjson
+from yarl import URL
 
 from .errors import (
     ApiError,
     CampaignsError,
+    ConnectError,
     RateLimitedError,
+    RequestTimeoutError,
+    TLSError,
     TransportError,
+    UnexpectedResponseError,
     ValidationError,
     error_for,
 )
 from .retry import DEFAULT_RETRY, RetryPolicy
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUTS",
     "ErrorDecoder",
     "Response",
@@ -72,6 +78,23 @@ DEFAULT_TIMEOUTS = Timeouts()
 #: Shorter secrets are not scrubbed from text (see :meth:`Session.redact`).
 _MIN_SECRET = 4
 
+#: Largest successful answer read into memory, in bytes (``Session(max_response_bytes=...)``).
+#: A 500-item 207 is about 20 KB; the largest legitimate answer (every record of a campaign of
+#: the 5 million allowed) stays well below this.
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+#: Bytes of an error answer read: its message is in the first few hundred.
+MAX_ERROR_BYTES = 64 * 1024
+#: Longest server message an error keeps, in characters (cut after redaction, never before).
+MAX_MESSAGE_CHARS = 300
+#: Characters of an unexpected answer quoted in :class:`UnexpectedResponseError`.
+_EXCERPT_CHARS = 120
+#: Same-origin redirects a read follows before giving up.
+MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+#: What an answer that is not the API's usually means.
+_WRONG_URL_HINT = "the base URL probably does not point at the API (a proxy, a login page?)"
+
 #: Statuses that mean "try again later" for an idempotent request.
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -89,32 +112,84 @@ def is_refused(error: BaseException) -> bool:
 
 
 def is_transient(error: BaseException) -> bool:
-    """Whether an idempotent request that failed with ``error`` is worth retrying."""
+    """Whether an idempotent request that failed with ``error`` is worth retrying.
+
+    Every transport failure is, except a TLS failure (a certificate or protocol problem is
+    configuration: the next attempt fails the same way)."""
     if isinstance(error, TransportError):
-        return True
+        return not isinstance(error, TLSError)
     return isinstance(error, ApiError) and error.status in TRANSIENT_STATUSES
+
+
+def plain_excerpt(data: bytes, limit: int) -> str:
+    """``data`` as text, at most ``limit`` characters; no secrets to mask."""
+    return clip(data[: 4 * limit].decode("utf-8", "replace"), limit)
 
 
 @attrs.frozen
 class Response:
-    """A successful HTTP answer."""
+    """A successful HTTP answer.
+
+    ``method`` and ``url`` (never with credentials) say which request it answers; ``excerpt``
+    is the session's way of quoting bytes with its secrets masked, so :meth:`unexpected` can
+    say what came back.
+    """
 
     status: int
     body: bytes
     headers: Mapping[str, str] = attrs.field(repr=False, factory=dict)
+    method: str = ""
+    url: str = ""
+    excerpt: Callable[[bytes, int], str] = attrs.field(
+        default=plain_excerpt, repr=False, eq=False, kw_only=True
+    )
 
-    def json(self) -> Any:
+    def json(self, *, exact: bool = True) -> Any:
         """The body parsed as JSON (``None`` for an empty body).
 
         orjson reads integers beyond 64 bits as floats, losing digits; 8x8 customer ids go up
         to 1e22, so a body holding a number of 20 digits or more is read by the standard
-        library, which keeps them exact.
+        library, which keeps them exact. ``exact=False`` skips that check (a scan of the whole
+        body) for a caller that looks for floats where integers belong itself.
+
+        Raises:
+            UnexpectedResponseError: the body is not JSON, or is nested too deeply to parse
+                (never a ``RecursionError``).
         """
         if not self.body:
             return None
-        if _LONG_DIGITS in self.body.translate(_DIGITS_AS_ZERO):
-            return json.loads(self.body)
-        return orjson.loads(self.body)
+        try:
+            if exact and _LONG_DIGITS in self.body.translate(_DIGITS_AS_ZERO):
+                return json.loads(self.body)
+            return orjson.loads(self.body)
+        except RecursionError:
+            raise self.unexpected("JSON nested too deeply to read") from None
+        except ValueError as err:  # orjson's and the standard library's decode errors
+            raise self.unexpected("not JSON") from err
+
+    def unexpected(self, why: str) -> UnexpectedResponseError:
+        """An :class:`UnexpectedResponseError` for this answer: ``why`` it is not the documented
+        one, what came back (status, content type, size, a short excerpt, secrets masked) and
+        what that usually means."""
+        kind = self.headers.get("Content-Type")
+        kind = self.excerpt(kind.encode(), 80) if kind else "no content type"
+        if self.body:
+            text = " ".join(self.excerpt(self.body, _EXCERPT_CHARS).split())
+            got = f"got {kind}, {len(self.body)} bytes: {text!r}"
+        else:
+            got = f"got an empty body ({kind})"
+        return UnexpectedResponseError(
+            f"not the API's answer: {why}; {got}; {_WRONG_URL_HINT}",
+            status=self.status,
+            method=self.method or None,
+            url=self.url or None,
+        )
+
+
+def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters (``...`` marks a cut). Mask secrets before, never
+    after: a cut secret is no longer recognised."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # A run of 20 digits, found at C speed: every digit becomes "0", everything else a space, then
@@ -123,21 +198,66 @@ _DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 _LONG_DIGITS = b"0" * 20
 
 
-#: Turns an error body into (message, reason, request_id).
+#: Turns an error body into (message, reason, request_id). The message is returned whole: the
+#: session masks secrets in it and only then shortens it (see :func:`clip`).
 ErrorDecoder = Callable[[bytes], "tuple[str | None, str | None, str | None]"]
 
 
+def message_text(value: Any) -> str | None:
+    """A message field as text: strings as they are, numbers and booleans written out,
+    anything else (a list, an object: not a documented message) ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return str(value)
+    return None
+
+
 def decode_8x8_error(body: bytes) -> tuple[str | None, str | None, str | None]:
-    """8x8 error bodies are ``{"message": "..."}``; anything else is kept as short text."""
+    """8x8 error bodies are ``{"message": "..."}``; anything else is kept as text."""
     try:
         data = orjson.loads(body) if body else None
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError:  # also JSON nested deeper than orjson's limit
         text = body.decode("utf-8", "replace").strip()
-        return (text[:300] or None), None, None
+        return (text or None), None, None
     if isinstance(data, Mapping):
-        message = data.get("message")
-        return (str(message) if message is not None else None), None, None
+        return message_text(data.get("message")), None, None
     return None, None, None
+
+
+_TLS_ERRORS = (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch)
+#: aiohttp 3.10+ tells a connect timeout (nothing was sent) from a read timeout.
+_CONNECT_TIMEOUT: type[BaseException] | None = getattr(aiohttp, "ConnectionTimeoutError", None)
+
+
+def _origin(url: URL) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    scheme = (url.scheme or "").lower()
+    return scheme, (url.host or "").lower(), url.port or _DEFAULT_PORTS.get(scheme)
+
+
+def _shown(url: URL | None) -> str:
+    """A URL safe to show: no credentials, no query, no fragment."""
+    if url is None:
+        return "?"
+    if not url.is_absolute():
+        return url.path
+    return str(url.with_user(None).with_query(None).with_fragment(None))
+
+
+async def _read_at_most(answer: aiohttp.ClientResponse, limit: int) -> bytes:
+    """At most ``limit`` bytes of the body, read as they come (never more held in memory)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in answer.content.iter_any():
+        size += len(chunk)
+        if size >= limit:
+            chunks.append(chunk[: len(chunk) - (size - limit)])
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -263,6 +383,9 @@ class Session:
         session: A caller's ``aiohttp.ClientSession`` to borrow (never closed here).
         connection_limit: Connector limit of a session created here.
         error_decoder: Reads (message, reason, request_id) out of an error body.
+        max_response_bytes: Largest successful answer read into memory; a bigger one (by its
+            ``Content-Length`` or while reading) is an :class:`UnexpectedResponseError`. Error
+            answers are read up to 64 KiB only.
     """
 
     def __init__(
@@ -278,14 +401,23 @@ class Session:
         session: aiohttp.ClientSession | None = None,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
         error_decoder: ErrorDecoder = decode_8x8_error,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        if max_response_bytes < 1:
+            raise ValidationError("max_response_bytes must be a positive number of bytes")
         self.base_url = base_url.rstrip("/")
+        self._origin = _origin(URL(self.base_url))
+        self.max_response_bytes = max_response_bytes
         self._read_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         self._read_headers.update(read_headers)
         self._write_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         self._write_headers.update(write_headers)
         self._params = dict(params or {})
-        self._secrets = tuple(s for s in secrets if s)
+        # Longest first: a secret that contains another is masked whole.
+        self._secrets = tuple(
+            sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True)
+        )
+        self._longest_secret = max((len(s.encode()) for s in self._secrets), default=0)
         self.timeouts = timeouts
         self.retry = retry
         self._error_decoder = error_decoder
@@ -338,13 +470,22 @@ class Session:
         """``text`` with every secret replaced by ``***``.
 
         Secrets shorter than four characters are left alone: replacing them would mangle
-        ordinary words of a message, and no real token is that short.
+        ordinary words of a message, and no real token is that short. Mask first, then
+        shorten (:func:`clip`): a secret cut in two is no longer recognised.
         """
         for secret in self._secrets:
-            if len(secret) < _MIN_SECRET:
-                continue
-            text = text.replace(secret, "***")
+            if secret in text:
+                text = text.replace(secret, "***")
         return text
+
+    def excerpt(self, data: bytes, limit: int) -> str:
+        """At most ``limit`` characters of ``data`` as text, secrets masked.
+
+        Only a window of the bytes is decoded; it reaches far enough past the cut that a secret
+        straddling the window's end lies wholly beyond the ``limit`` characters kept.
+        """
+        window = data[: 4 * limit + self._longest_secret]
+        return clip(self.redact(window.decode("utf-8", "replace")), limit)
 
     async def send(
         self,
@@ -358,40 +499,129 @@ class Session:
         """One attempt, no retry. Any non-success answer is raised as an :class:`ApiError`.
 
         Success is 2xx except 206, which 8x8 uses for "sent, but the outcome is unknown"
-        (raised as :class:`~cc_campaigns.errors.OutcomeUnknownError`).
+        (raised as :class:`~cc_campaigns.errors.OutcomeUnknownError`). Redirects are handled here,
+        never by aiohttp: a write follows none (any 3xx is an :class:`UnexpectedResponseError`);
+        a read follows up to :data:`MAX_REDIRECTS` to the base URL's own origin (scheme, host,
+        port), so credentials (headers, the access key) never go anywhere else.
 
         Raises:
-            ApiError: (a subclass of) for an error answer.
-            TransportError: no answer (connection failed or dropped, timeout).
+            ApiError: (a subclass of) for an error answer; :class:`UnexpectedResponseError`
+                for a redirect not followed, or a success bigger than ``max_response_bytes``.
+            ConnectError: the request never reached the service (refused, DNS, unreachable,
+                no connection in time); :class:`TLSError` for a failed TLS handshake.
+            RequestTimeoutError: no complete answer in time (the request may have applied).
+            TransportError: the connection dropped after the request was sent (the same).
         """
         url = self.url(path)
         headers = self._write_headers if write else self._read_headers
         if body is not None:
             headers = {**headers, "Content-Type": "application/json"}
-        query = {**self._params, **params} if params else self._params
+        query: Mapping[str, str] = {**self._params, **params} if params else self._params
         started = time.perf_counter()
+        target = url
+        hops = 0
+        while True:
+            status, answer_headers, raw = await self._exchange(
+                method, url, target, body=body, headers=headers, query=query
+            )
+            if not 300 <= status < 400:
+                break
+            target = self._redirect(status, answer_headers, url, target, method, write, hops)
+            hops += 1
+            if status == 303:
+                method, body = "GET", None
+            # The Location carries the rest of the query; the credentials are added again.
+            query = self._params
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %s (%.1f ms, %d bytes%s)",
+                method,
+                url,
+                status,
+                (time.perf_counter() - started) * 1000,
+                len(raw),
+                f", {hops} redirects" if hops else "",
+            )
+        if 200 <= status < 300 and status != 206:
+            return Response(
+                status=status,
+                body=raw,
+                headers=answer_headers,
+                method=method,
+                url=url,
+                excerpt=self.excerpt,
+            )
+        message, reason, request_id = self._error_decoder(raw)
+        raise error_for(
+            status,
+            clip(self.redact(message)) if message else None,
+            method=method,
+            url=url,
+            reason=clip(self.redact(reason), 100) if reason else None,
+            request_id=clip(self.redact(request_id), 100) if request_id else None,
+            retry_after=parse_retry_after(answer_headers.get("Retry-After")),
+        )
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        target: str,
+        *,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        query: Mapping[str, str],
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """One HTTP exchange with ``target`` (``url`` is what errors show): (status, headers,
+        body). A redirect's body is not read; an error's is read up to 64 KiB."""
         try:
             async with self._http().request(
                 method,
-                url,
+                target,
                 data=body,
                 headers=headers,
                 params=query or None,
                 timeout=self._client_timeout,
+                allow_redirects=False,
             ) as answer:
-                raw = await answer.read()
                 status = answer.status
-                answer_headers = answer.headers
-        except asyncio.TimeoutError as err:
-            raise TransportError(
+                if 300 <= status < 400:
+                    return status, answer.headers, b""
+                if 200 <= status < 300 and status != 206:
+                    raw = await self._read_success(answer, method, url)
+                else:
+                    raw = await _read_at_most(answer, MAX_ERROR_BYTES)
+                return status, answer.headers, raw
+        except asyncio.TimeoutError as err:  # first: aiohttp's timeouts are ClientErrors too
+            if _CONNECT_TIMEOUT is not None and isinstance(err, _CONNECT_TIMEOUT):
+                raise ConnectError(
+                    f"could not connect in time (connect {self.timeouts.connect:g}s)",
+                    method=method,
+                    url=url,
+                ) from err
+            raise RequestTimeoutError(
                 f"timed out (connect {self.timeouts.connect:g}s, total {self.timeouts.total:g}s)",
                 method=method,
                 url=url,
             ) from err
         except aiohttp.ClientError as err:
-            detail = self.redact(str(err)) or type(err).__name__
+            detail = clip(self.redact(str(err))) or type(err).__name__
+            if isinstance(err, _TLS_ERRORS):
+                raise TLSError(
+                    f"TLS failed (not retried: check the URL's host name and the certificates "
+                    f"this machine trusts): {type(err).__name__}: {detail}",
+                    method=method,
+                    url=url,
+                ) from err
+            if isinstance(err, aiohttp.ClientConnectorError):
+                raise ConnectError(
+                    f"could not connect: {type(err).__name__}: {detail}", method=method, url=url
+                ) from err
             raise TransportError(
-                f"no answer: {type(err).__name__}: {detail}", method=method, url=url
+                f"no answer (the connection failed after the request was sent): "
+                f"{type(err).__name__}: {detail}",
+                method=method,
+                url=url,
             ) from err
         except RuntimeError as err:
             if self._borrowed is not None and self._borrowed.closed:
@@ -399,27 +629,68 @@ class Session:
                     "the aiohttp session passed to this client was closed by its owner"
                 ) from err
             raise
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %s (%.1f ms, %d bytes)",
-                method,
-                url,
-                status,
-                (time.perf_counter() - started) * 1000,
-                len(raw),
-            )
-        if 200 <= status < 300 and status != 206:
-            return Response(status=status, body=raw, headers=answer_headers)
-        message, reason, request_id = self._error_decoder(raw)
-        raise error_for(
-            status,
-            self.redact(message) if message else None,
+
+    async def _read_success(self, answer: aiohttp.ClientResponse, method: str, url: str) -> bytes:
+        """The body of a success, or :class:`UnexpectedResponseError` once it is bigger than
+        ``max_response_bytes``: by its ``Content-Length`` before reading, else while reading
+        (decompressed bytes count), so an oversized answer never lands in memory."""
+        limit = self.max_response_bytes
+        length = answer.content_length
+        if length is None or length <= limit:
+            raw = await _read_at_most(answer, limit + 1)
+            if len(raw) <= limit:
+                return raw
+        raise UnexpectedResponseError(
+            f"not the API's answer: more than {limit} bytes (max_response_bytes); "
+            f"{_WRONG_URL_HINT}",
+            status=answer.status,
             method=method,
             url=url,
-            reason=reason,
-            request_id=request_id,
-            retry_after=parse_retry_after(answer_headers.get("Retry-After")),
         )
+
+    def _redirect(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        url: str,
+        current: str,
+        method: str,
+        write: bool,
+        hops: int,
+    ) -> str:
+        """Where a redirect of ``current`` may be followed to, or the
+        :class:`UnexpectedResponseError` that says why not."""
+        location = headers.get("Location")
+        nxt: URL | None = None
+        if location:
+            try:
+                nxt = URL(current).join(URL(location))
+            except ValueError:
+                nxt = None
+        where = f"a redirect to {self.redact(_shown(nxt))}" if nxt else f"HTTP {status}"
+        if not location:
+            where = f"a {status} redirect without a Location"
+        why: str | None = None
+        if write:
+            why = "not followed: a write is never redirected"
+        elif nxt is None or status not in _REDIRECTS:
+            why = "not a redirect that can be followed"
+        elif nxt.user or nxt.password or _origin(nxt) != self._origin:
+            why = f"not followed: credentials never leave {self.base_url}'s origin"
+        elif hops >= MAX_REDIRECTS:
+            why = f"not followed: more than {MAX_REDIRECTS} redirects"
+        if why is not None:
+            raise UnexpectedResponseError(
+                f"not the API's answer: {where}, {why}; {_WRONG_URL_HINT}",
+                status=status,
+                method=method,
+                url=url,
+            )
+        assert nxt is not None
+        secret_keys = self._params.keys()
+        if secret_keys & nxt.query.keys():
+            nxt = nxt.with_query([(k, v) for k, v in nxt.query.items() if k not in secret_keys])
+        return str(nxt)
 
     async def request(
         self,

@@ -448,16 +448,15 @@ async def test_only_the_retryable_items_of_a_207_are_resent() -> None:
     assert report.reasons["The customer-id has not been found."] == 1
 
 
-async def test_items_missing_from_a_207_are_matched_by_id_and_resent() -> None:
-    server = Scripted(
-        answer_207(item(3, 200), item(1, 200)),  # 2 is missing, the order differs
-        answer_207(item(2, 200)),
-    )
+async def test_a_207_in_another_order_is_matched_by_id() -> None:
+    # Legal: every item sent is answered once, in another order. (A 207 with an item missing
+    # is not the API's answer: tests/test_answers.py.)
+    server = Scripted(answer_207(item(3, 200), item(1, 400, "Duplicated customer."), item(2, 200)))
     async with server, server.client() as cc:
         outcomes = [o async for batch in cc.iter_bulk_add(RUNNING, [1, 2, 3]) for o in batch]
-    assert server.bodies[1] == [{"customer-id": 2}]
+    assert len(server.bodies) == 1
     assert sorted((o.customer_id, o.bucket) for o in outcomes) == [
-        (1, Bucket.ADDED),
+        (1, Bucket.ALREADY_PRESENT),
         (2, Bucket.ADDED),
         (3, Bucket.ADDED),
     ]

@@ -5,24 +5,32 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import re
+import uuid
 from typing import Any
 
 import aiohttp
+import orjson
 import pytest
 from aioresponses import aioresponses
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cc_campaigns import (
     ApiError,
     AuthenticationError,
     CampaignsClient,
+    CampaignsError,
     CampaignStatus,
     NotFoundError,
     OutcomeUnknownError,
+    RetryPolicy,
     ServerError,
     Timeouts,
     TransportError,
 )
 from cc_campaigns.simulator import Simulator
+from cc_campaigns.voipbin import VoipbinClient
 
 from .conftest import (
     ACTION_TOKEN,
@@ -211,3 +219,93 @@ def test_the_authorization_value_is_scrubbed_too() -> None:
     cc = CampaignsClient(base_url="https://proxy.example", username="acme", data_token="d-TOKEN-1")
     encoded = base64.b64encode(b"acme:d-TOKEN-1").decode()
     assert encoded not in cc.session.redact(f"echo: Authorization: Basic {encoded}")
+
+
+# -- a secret anywhere in an answer, of any length ------------------------------------------------
+
+#: Secrets are drawn from these characters, everything around them from others: any 4
+#: characters of a secret found in the output can only have come from the secret.
+_SECRET_CHARS = "QXZKVW@#"
+_FILLER_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789 .,:;!?<>/'\"{}[]-_\n\t"
+_FRAGMENT = 4
+
+
+def _fragments(secret: str) -> list[str]:
+    return [secret[i : i + _FRAGMENT] for i in range(len(secret) - _FRAGMENT + 1)]
+
+
+def _assert_no_fragment(text: str, secret: str) -> None:
+    for fragment in _fragments(secret):
+        assert fragment not in text, f"{fragment!r} of the secret leaked: {text!r:.400}"
+
+
+def _answer_body(shape: str, text: str) -> bytes:
+    if shape == "8x8 json":
+        return orjson.dumps({"message": text})
+    if shape == "voipbin envelope":
+        return orjson.dumps(
+            {"error": {"status": 400, "reason": "BAD", "message": "m", "details": {"x": text}}}
+        )
+    return text.encode()
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    secret=st.text(alphabet=_SECRET_CHARS, min_size=_FRAGMENT + 4, max_size=48),
+    pad=st.integers(0, 70_000),
+    before=st.text(alphabet=_FILLER_CHARS, max_size=40),
+    after=st.text(alphabet=_FILLER_CHARS, max_size=400),
+    shape=st.sampled_from(["text", "8x8 json", "voipbin envelope"]),
+    status=st.sampled_from([200, 400, 401, 404, 429, 500, 503]),
+    provider=st.sampled_from(["8x8", "voipbin"]),
+)
+def test_a_secret_at_any_offset_of_an_answer_never_shows(
+    http_mock: aioresponses,
+    caplog: pytest.LogCaptureFixture,
+    secret: str,
+    pad: int,
+    before: str,
+    after: str,
+    shape: str,
+    status: int,
+    provider: str,
+) -> None:
+    caplog.clear()
+    caplog.set_level(logging.DEBUG)
+    text = before + " " * (pad // 2) + "y" * (pad - pad // 2) + secret + after
+    if status == 200:
+        shape = "text"  # a success that is not JSON: an unexpected answer quoting its body
+    http_mock.get(
+        re.compile(r"https://api\.example/.*"),
+        status=status,
+        body=_answer_body(shape, text),
+        content_type="text/html" if shape == "text" else "application/json",
+    )
+    single = RetryPolicy(attempts=1)
+
+    async def call() -> BaseException:
+        client: Any
+        if provider == "8x8":
+            client = CampaignsClient(
+                username=USERNAME, data_token=secret, base_url="https://api.example", retry=single
+            )
+            request = lambda: client.get_campaign(1)  # noqa: E731
+        else:
+            client = VoipbinClient(accesskey=secret, base_url="https://api.example", retry=single)
+            request = lambda: client.get_campaign(str(uuid.UUID(int=1)))  # noqa: E731
+        async with client:
+            with pytest.raises(CampaignsError) as caught:
+                await request()
+        return caught.value
+
+    error = asyncio.run(call())
+    assert isinstance(error, (ApiError, TransportError)), repr(error)
+    for shown in (str(error), repr(error), repr(error.args), repr(vars(error))):
+        _assert_no_fragment(shown, secret)
+    for record in caplog.records:
+        _assert_no_fragment(record.getMessage(), secret)
+        _assert_no_fragment(repr(record.__dict__), secret)

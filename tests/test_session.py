@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aioresponses import aioresponses
 
 from cc_campaigns import (
@@ -17,14 +18,19 @@ from cc_campaigns import (
     CampaignsClient,
     CampaignsError,
     CampaignStatus,
+    ConnectError,
+    RequestTimeoutError,
     RetryPolicy,
     ServerError,
     Timeouts,
+    TLSError,
     TransportError,
+    UnexpectedResponseError,
     ValidationError,
 )
-from cc_campaigns.session import is_loopback_url, is_transient, parse_retry_after
+from cc_campaigns.session import Session, is_loopback_url, is_transient, parse_retry_after
 from cc_campaigns.simulator import Simulator
+from cc_campaigns.voipbin import VoipbinClient
 
 from .conftest import (
     ACTION_TOKEN,
@@ -35,6 +41,9 @@ from .conftest import (
     make_client,
     make_simulator,
 )
+from .servers import Script
+
+ACCESSKEY = "vb-SECRET-key-4d2c"
 
 # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -300,3 +309,226 @@ def test_unknown_customer_id_format_is_refused() -> None:
             data_token=DATA_TOKEN,
             customer_id_format="hex",  # type: ignore[arg-type]
         )
+
+
+# -- redirects: writes follow none, reads only to the same origin --------------------------------
+
+
+def _redirect(status: int, location: str) -> Any:
+    def respond(request: web.Request) -> web.Response:
+        return web.Response(status=status, headers={"Location": location})
+
+    return respond
+
+
+async def test_a_write_never_follows_a_redirect_to_another_origin() -> None:
+    async with Script(lambda r: web.json_response([], status=207)) as other:
+        target = f"{other.url}/api/tstats/campaigns/1/customers?sig=abc"
+        async with Script(_redirect(307, target)) as api, make_client(api) as cc:
+            with pytest.raises(UnexpectedResponseError) as caught:
+                await cc.add_customers(1, [4242, 4343])
+    assert other.requests == 0  # neither the ids nor the credentials went there
+    error = caught.value
+    assert error.status == 307
+    assert f"a redirect to {other.url}/api/tstats/campaigns/1/customers," in str(error)
+    assert "sig=abc" not in str(error)
+    assert "probably does not point at the API" in str(error)
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+async def test_a_write_redirected_to_a_login_page_is_not_followed(status: int) -> None:
+    login = Script(lambda r: web.Response(text="<html>Sign in</html>", content_type="text/html"))
+
+    def respond(request: web.Request) -> web.StreamResponse:
+        if request.path.startswith("/login"):
+            return login.handler(request)  # type: ignore[return-value]
+        return web.Response(status=status, headers={"Location": "/login?next=/x&token=t0k"})
+
+    async with Script(respond) as api, make_client(api) as cc:
+        with pytest.raises(UnexpectedResponseError) as caught:
+            await cc.add_customers(1, [1])
+    assert api.seen == ["/api/tstats/campaigns/1/customers"]  # the login page was not fetched
+    assert caught.value.status == status
+    assert f"a redirect to {api.url}/login," in str(caught.value)
+    assert "t0k" not in str(caught.value)
+
+
+async def test_a_read_follows_a_same_origin_redirect() -> None:
+    campaign = {"campaign": {"campaign-id": 1, "status": 3}}
+
+    def respond(request: web.Request) -> web.StreamResponse:
+        if request.path == "/moved/1.json":
+            return web.json_response(campaign)
+        return web.Response(status=301, headers={"Location": "/moved/1.json"})
+
+    async with Script(respond) as api, make_client(api) as cc:
+        got = await cc.get_campaign(1)
+    assert got.status is CampaignStatus.MANUAL_RUNNING
+    assert api.seen == ["/api/stats/campaigns/1.json", "/moved/1.json"]
+
+
+async def test_a_read_never_follows_a_redirect_to_another_origin() -> None:
+    async with Script(lambda r: web.json_response({"result": []})) as other:
+        location = f"{other.url}/campaigns?accesskey={ACCESSKEY}"
+        async with Script(_redirect(302, location)) as api:
+            vb = VoipbinClient(accesskey=ACCESSKEY, base_url=api.url, retry=FAST_RETRY)
+            async with vb:
+                with pytest.raises(UnexpectedResponseError) as caught:
+                    [c async for c in vb.list_campaigns()]
+    assert other.requests == 0  # the access key never reached the other server
+    assert ACCESSKEY not in str(caught.value)
+    assert caught.value.status == 302
+
+
+async def test_a_same_origin_read_redirect_sends_the_access_key_once() -> None:
+    def respond(request: web.Request) -> web.StreamResponse:
+        if request.path == "/v2/campaigns":
+            return web.json_response({"result": [], "next_page_token": ""})
+        return web.Response(
+            status=307, headers={"Location": f"/v2/campaigns?accesskey={ACCESSKEY}&page_size=100"}
+        )
+
+    async with Script(respond) as api:
+        vb = VoipbinClient(accesskey=ACCESSKEY, base_url=api.url, retry=FAST_RETRY)
+        async with vb:
+            assert [c async for c in vb.list_campaigns()] == []
+    assert api.seen[-1].count("accesskey=") == 1
+    assert "page_size=100" in api.seen[-1]
+
+
+async def test_an_https_read_is_never_redirected_to_http(http_mock: aioresponses) -> None:
+    http_mock.get(
+        "https://vcc-na12.8x8.com/api/stats/campaigns/1.json",
+        status=301,
+        headers={"Location": "http://vcc-na12.8x8.com/api/stats/campaigns/1.json"},
+    )
+    async with CampaignsClient("na12", username=USERNAME, data_token=DATA_TOKEN) as cc:
+        with pytest.raises(UnexpectedResponseError, match="credentials never leave"):
+            await cc.get_campaign(1)
+
+
+async def test_a_redirect_loop_ends() -> None:
+    async with Script(_redirect(302, "/again")) as api, make_client(api) as cc:
+        with pytest.raises(UnexpectedResponseError, match="more than 5 redirects"):
+            await cc.get_campaign(1)
+    assert api.requests == 6
+
+
+# -- bounded answers ------------------------------------------------------------------------------
+
+
+async def test_an_answer_bigger_than_the_cap_by_its_length_is_not_read() -> None:
+    async def huge(request: web.Request) -> web.StreamResponse:
+        # Announces 1.5 GB, sends a little, then waits: a client reading it all would hang.
+        answer = web.StreamResponse(status=200, headers={"Content-Length": str(1_500_000_000)})
+        await answer.prepare(request)
+        await answer.write(b"[" * 1000)
+        await asyncio.sleep(30)
+        return answer
+
+    async with Script(huge) as api, make_client(api, timeouts=Timeouts(total=10)) as cc:
+        with pytest.raises(UnexpectedResponseError, match="max_response_bytes") as caught:
+            await asyncio.wait_for(cc.get_campaign(1), 5)
+    assert caught.value.status == 200
+
+
+async def test_an_endless_answer_is_cut_at_the_cap() -> None:
+    chunk = b" " * 65536
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        answer = web.StreamResponse(status=207)  # chunked: no Content-Length
+        await answer.prepare(request)
+        for _ in range(100_000):  # 6.5 GB if anybody read it all
+            await answer.write(chunk)
+        return answer
+
+    async with Script(endless) as api, make_client(api, timeouts=Timeouts(total=10)) as cc:
+        cc.session.max_response_bytes = 1_000_000
+        with pytest.raises(UnexpectedResponseError, match="more than 1000000 bytes"):
+            await asyncio.wait_for(cc.add_customers(1, [1]), 8)
+
+
+async def test_an_error_body_is_read_only_in_part() -> None:
+    text = "No. " * 100_000
+
+    async with (
+        Script(lambda r: web.Response(status=400, text=text)) as api,
+        make_client(api) as cc,
+    ):
+        with pytest.raises(ApiError) as caught:
+            await cc.get_campaign(1)
+    assert caught.value.message.startswith("No. No.")
+    assert len(caught.value.message) <= 300
+
+
+def test_max_response_bytes_is_validated() -> None:
+    with pytest.raises(ValidationError):
+        Session("https://x.example", read_headers={}, write_headers={}, max_response_bytes=0)
+
+
+# -- transport failures, by class ---------------------------------------------------------------
+
+
+async def test_a_refused_connection_is_a_connect_error() -> None:
+    async with make_simulator() as gone:
+        url = gone.url
+    async with make_client(gone, base_url=url) as cc:
+        with pytest.raises(ConnectError) as caught:
+            await cc.add_customers(RUNNING, [1])
+    assert not isinstance(caught.value, TLSError)
+    assert isinstance(caught.value.__cause__, aiohttp.ClientConnectorError)
+
+
+async def test_a_tls_failure_is_a_tls_error_and_not_retried() -> None:
+    calls = 0
+
+    def respond(request: web.Request) -> web.StreamResponse:
+        nonlocal calls
+        calls += 1
+        return web.Response(text="plain")
+
+    # https:// to a plain-HTTP server: the handshake fails.
+    async with Script(respond) as api:
+        url = api.url.replace("http://", "https://")
+        started = asyncio.get_running_loop().time()
+        retry = RetryPolicy(attempts=5, backoff_initial=1.0, backoff_max=1.0)
+        async with make_client(api, base_url=url, retry=retry) as cc:
+            with pytest.raises(TLSError) as caught:
+                await cc.get_campaign(RUNNING)
+        elapsed = asyncio.get_running_loop().time() - started
+    assert elapsed < 1.0  # no back-off: not retried
+    assert isinstance(caught.value, ConnectError)
+    assert isinstance(caught.value.__cause__, aiohttp.ClientSSLError)
+    assert not is_transient(caught.value)
+
+
+async def test_a_connection_dropped_after_sending_may_have_applied() -> None:
+    async with make_simulator(disconnect_rate=1.0) as sim:
+        sim.add_campaign(RUNNING, status=CampaignStatus.MANUAL_RUNNING)
+        sim.add_crm_customers([1])
+        async with make_client(sim) as cc:
+            with pytest.raises(TransportError) as caught:
+                await cc.add_customers(RUNNING, [1])
+    assert not isinstance(caught.value, (ConnectError, RequestTimeoutError))
+
+
+async def test_a_timeout_is_a_request_timeout() -> None:
+    async with make_simulator(latency=0.5) as slow:
+        slow.add_campaign(RUNNING, status=CampaignStatus.MANUAL_RUNNING)
+        async with make_client(slow, timeouts=Timeouts(total=0.05)) as cc:
+            with pytest.raises(RequestTimeoutError):
+                await cc.get_campaign(RUNNING)
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (ConnectError("refused"), True),
+        (RequestTimeoutError("slow"), True),
+        (TLSError("certificate"), False),
+        (UnexpectedResponseError("html", status=200), False),
+        (UnexpectedResponseError("redirect", status=302), False),
+    ],
+)
+def test_is_transient_for_the_new_errors(error: BaseException, transient: bool) -> None:
+    assert is_transient(error) is transient

@@ -25,17 +25,19 @@ from ..bulk.engine import FATAL_ERRORS, Verdict
 from ..bulk.sources import DESTINATION_COLUMNS, SourceRow, read_customers
 from ..errors import (
     ApiError,
+    ConnectError,
     NotFoundError,
     OutcomeUnknownError,
     ServerError,
     TransportError,
+    UnexpectedResponseError,
     ValidationError,
 )
-from ..session import Session
+from ..session import Response, Session
 from .models import MAX_DESTINATIONS, Address, AddressType
 from .wire import address_to_wire, answer_json, page_from_wire, target_from_wire, to_address
 
-__all__ = ["AddTargets", "read_targets"]
+__all__ = ["AddTargets", "check_target_answer", "read_targets"]
 
 #: How far before an uncertain send's start the resend check looks, in seconds (clock skew
 #: between this host and VoIPbin, and time the request spent queued).
@@ -264,7 +266,8 @@ class AddTargets:
             answer = await self.session.send(
                 "POST", self.path, body=body or orjson.dumps(payload), write=True
             )
-        except (TransportError, ServerError, OutcomeUnknownError) as err:
+            check_target_answer(answer)
+        except (TransportError, ServerError, OutcomeUnknownError, UnexpectedResponseError) as err:
             if not _maybe_applied(err):
                 raise
             self._uncertain.setdefault(id(payload), (payload, started))
@@ -339,13 +342,22 @@ class AddTargets:
         return count
 
 
+def check_target_answer(answer: Response) -> None:
+    """A target was created only when the answer is a JSON object with its ``id``.
+
+    Raises:
+        UnexpectedResponseError: any other 2xx (an HTML page, an empty body, another shape).
+    """
+    data = answer.json()
+    if not isinstance(data, Mapping) or not data.get("id"):
+        raise answer.unexpected("expected the created target, a JSON object with an id")
+
+
 def _maybe_applied(err: Exception) -> bool:
-    """Whether a failed POST may have created the target anyway."""
-    if isinstance(err, OutcomeUnknownError):
-        return True
+    """Whether a failed POST may have created the target anyway (a resend then looks first)."""
+    if isinstance(err, (OutcomeUnknownError, UnexpectedResponseError)):
+        return True  # an odd answer too: something received the request
     if isinstance(err, ServerError):
         return err.status in (502, 504)  # a gateway gave up; the service may have finished
-    if isinstance(err, TransportError):
-        cause = type(err.__cause__).__name__ if err.__cause__ is not None else ""
-        return not cause.startswith("ClientConnector")  # it reached the server
-    return False
+    # A timeout or a connection lost after sending reached the server; a ConnectError did not.
+    return isinstance(err, TransportError) and not isinstance(err, ConnectError)

@@ -37,6 +37,7 @@ from ..session import (
     SessionClient,
     Timeouts,
     check_base_url,
+    message_text,
 )
 from .adapters import AddTargets
 from .models import (
@@ -93,8 +94,6 @@ DEFAULT_BULK_CONCURRENCY = DEFAULT_CONCURRENCY
 #: "No limit" for ``max_records`` (the engine's default is 8x8's 5,000,000 per upload).
 _NO_LIMIT = 2**62
 
-_DETAILS_MAX = 300
-
 
 class WaitTimeoutError(CampaignsError, TimeoutError):
     """:meth:`VoipbinClient.wait_for_status` gave up before the campaign reached the status."""
@@ -109,14 +108,15 @@ def decode_voipbin_error(body: bytes) -> tuple[str | None, str | None, str | Non
     """(message, reason, request_id) of a VoIPbin error body.
 
     The envelope is ``{"error": {"status", "reason", "message", "request_id", "details"?}}``;
-    ``details`` is appended to the message (shortened). A bare ``{"message": ...}`` or plain text
-    is read too; an empty body gives ``(None, None, None)`` (the status then speaks alone).
+    ``details`` is appended to the message. A bare ``{"message": ...}`` or plain text is read
+    too; an empty body gives ``(None, None, None)`` (the status then speaks alone). Nothing is
+    shortened here: the session masks secrets first, then shortens.
     """
     try:
         data = orjson.loads(body) if body else None
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError:  # also JSON nested deeper than orjson's limit
         text = body.decode("utf-8", "replace").strip()
-        return (text[:300] or None), None, None
+        return (text or None), None, None
     if not isinstance(data, Mapping):
         return None, None, None
     envelope = data.get("error")
@@ -124,22 +124,19 @@ def decode_voipbin_error(body: bytes) -> tuple[str | None, str | None, str | Non
         message = data.get("message")
         if isinstance(envelope, str) and message is None:
             message = envelope
-        return (str(message) if message is not None else None), None, None
-    message = envelope.get("message")
-    said = str(message) if message is not None else None
+        return message_text(message), None, None
+    said = message_text(envelope.get("message"))
     details = envelope.get("details")
     if details:
-        shown = orjson.dumps(details).decode() if not isinstance(details, str) else details
-        if len(shown) > _DETAILS_MAX:
-            shown = shown[: _DETAILS_MAX - 3] + "..."
+        if isinstance(details, str):
+            shown = details
+        else:
+            try:
+                shown = orjson.dumps(details).decode()
+            except orjson.JSONEncodeError:  # nested deeper than orjson writes
+                shown = "(unreadable)"
         said = f"{said or 'Error'} (details: {shown})"
-    reason = envelope.get("reason")
-    request_id = envelope.get("request_id")
-    return (
-        said,
-        str(reason) if reason else None,
-        str(request_id) if request_id else None,
-    )
+    return said, message_text(envelope.get("reason")), message_text(envelope.get("request_id"))
 
 
 class VoipbinClient(SessionClient):

@@ -336,14 +336,10 @@ def answer_json(answer: Response, method: str, url: str) -> Any:
     """The JSON body of a successful answer.
 
     Raises:
-        CampaignsError: the body is not JSON (a proxy's HTML page, say).
+        UnexpectedResponseError: the body is not JSON (a proxy's HTML page, say), or nested
+            too deeply to read; the message quotes the answer with secrets masked.
     """
-    try:
-        return answer.json()
-    except ValueError as err:  # orjson's and the standard library's decode errors
-        raise CampaignsError(
-            f"unexpected answer to {method} {url}: not JSON: {answer.body[:100]!r}"
-        ) from err
+    return answer.json()
 
 
 def page_from_wire(data: Any) -> tuple[list[Any], str | None]:
