@@ -641,3 +641,41 @@ async def test_diagnose_a_voipbin_outdial() -> None:
         await vb.delete_outdial(outdial)
         found = await AddTargets(vb.session, outdial).diagnose()
     assert isinstance(found, NotFoundError) and found.status == 404
+
+
+# -- the command line's settings -------------------------------------------------------------
+
+
+def cli_client(tmp_path: Any, command_line: dict[str, str | None], **env: str) -> CampaignsClient:
+    from cc_campaigns.cli.context import CliState
+
+    environ = {
+        "CC_CONFIG": str(tmp_path / "none.ini"),
+        "CC_USERNAME": USERNAME,
+        "CC_BASE_URL": "http://127.0.0.1:9",
+        "CC_DATA_TOKEN": DATA_TOKEN,
+        "CC_ACTION_TOKEN": ACTION_TOKEN,
+        **env,
+    }
+    return CliState(command_line=command_line, environ=environ).client()
+
+
+def test_cli_write_token_from_option_environment_and_default(tmp_path: Any) -> None:
+    guide = {"status": "data", "add": "action", "delete": "data"}
+    assert cli_client(tmp_path, {"write_token": "guide"}).write_tokens == guide
+    assert cli_client(tmp_path, {}, CC_WRITE_TOKEN="delete=data").write_tokens["delete"] == "data"
+    default = cli_client(tmp_path, {})
+    assert set(default.write_tokens.values()) == {"action"}
+    # Unset, the status method may still change after a 405; set, it is kept.
+    assert not default._status_method_fixed
+    assert cli_client(tmp_path, {"status_method": "PATCH"})._status_method_fixed
+
+
+def test_cli_bad_write_token_is_a_usage_error(tmp_path: Any) -> None:
+    from cc_campaigns.cli.context import CliError, ExitCode
+
+    with pytest.raises(CliError) as caught:
+        cli_client(tmp_path, {}, CC_WRITE_TOKEN="status=root")
+    assert caught.value.exit_code == ExitCode.USAGE
+    assert "write_token must be" in caught.value.message
+    assert "CC_WRITE_TOKEN" in caught.value.message
