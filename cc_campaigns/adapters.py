@@ -7,18 +7,33 @@ HTTP 207 per item); :class:`RemoveCustomers` drives one ``DELETE`` per customer.
 
 from __future__ import annotations
 
+import logging
 import operator
+import re
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from itertools import repeat
 from typing import Any
 
 from .bulk.engine import Verdict, is_fatal_default
 from .bulk.sources import SourceRow
-from .errors import ApiError, ValidationError, is_capacity_message, is_duplicate_message
+from .errors import (
+    ApiError,
+    CampaignNotDynamicError,
+    CampaignNotEnabledError,
+    CampaignNotStartedError,
+    CampaignStoppedError,
+    NotFoundError,
+    ValidationError,
+    is_capacity_message,
+    is_duplicate_message,
+)
+from .models import Campaign, CampaignState
 from .session import Response, Session, clip, message_text
 from .wire import (
     MAX_CUSTOMER_ID,
+    campaign_from_wire,
     dump_json,
     format_datetime,
     parse_customer_id,
@@ -26,7 +41,15 @@ from .wire import (
     split_item,
 )
 
-__all__ = ["AddCustomers", "RemoveCustomers", "check_delete_answer", "read_add_answer"]
+__all__ = [
+    "AddCustomers",
+    "RemoveCustomers",
+    "check_delete_answer",
+    "is_not_in_campaign_message",
+    "read_add_answer",
+]
+
+logger = logging.getLogger("cc_campaigns")
 
 #: How far ahead a schedule may be (8x8: "a maximum of 7 days in advance").
 SCHEDULE_HORIZON = 7 * 24 * 3600
@@ -39,6 +62,28 @@ _ROW_LINE = operator.attrgetter("line")
 # Reasons of the client-side schedule window (the id and format rules live in wire.py).
 PAST_SCHEDULE = "schedule is in the past"
 FAR_SCHEDULE = "schedule is more than 7 days ahead"
+
+
+# A delete's 404 that means "this customer is not in the campaign", in every documented wording:
+# "Customer not found." (support page), "The customer has not been located." (OpenAPI),
+# "The customer-id has not been found." (guide, api-notes), an empty 404 (the OpenAPI's 404 has
+# no body; the client reads it as "Not found."), and "Customer not available for deletion
+# because the record is deleted already." (support page: it was removed before).
+_NOT_IN_CAMPAIGN = re.compile(
+    r"customer(-id)?\b.{0,20}\bnot\s+(been\s+)?(found|located)"
+    r"|^\s*not\s+found\.?\s*$"
+    r"|deleted\s+already|already\s+deleted",
+    re.IGNORECASE,
+)
+
+
+def is_not_in_campaign_message(message: str | None) -> bool:
+    """Whether a delete's 404 message says the customer is not in the campaign (any of the
+    vendor's wordings, or an empty body). "Customer not available for deletion because an
+    agent has connected / the record is marked as completed" is not: that customer is in the
+    campaign and stays there."""
+    text = (message or "").strip()
+    return not text or _NOT_IN_CAMPAIGN.search(text) is not None
 
 
 def _split(raw: Any) -> tuple[Any, Any, int | None]:
@@ -94,6 +139,71 @@ class _EightByEight:
 
     def is_fatal(self, error: ApiError) -> bool:
         return is_fatal_default(error)
+
+    async def diagnose(self) -> ApiError | None:
+        """The service keeps answering 5xx for this campaign: look at the campaign once (one
+        ``GET``, no retry) and return the fatal error that explains it, or ``None``.
+
+        8x8's OpenAPI answers a write to a stopped campaign with 500 "Internal server error",
+        so a run of 5xx can hide a campaign that no retry will ever reach. Returns
+        :class:`CampaignStoppedError` (stopped or completed: status 5, 6 or 7),
+        :class:`CampaignNotDynamicError` (``dynamic-campaign`` is ``N``),
+        :class:`CampaignNotEnabledError` (``enabled`` is ``N``), for an add
+        :class:`CampaignNotStartedError` (status 0, New), or the :class:`NotFoundError` of the
+        ``GET`` (no such campaign). A flag the answer does not carry is not judged. These
+        errors have ``status`` ``None`` (the SDK's conclusion, not an HTTP answer) and name the
+        ``GET`` in ``method``/``url``. Any other failure while looking (an error answer, no
+        answer, an unreadable body) returns ``None``: the caller goes on as before. Never
+        raises, except for cancellation.
+        """
+        path = f"/api/stats/campaigns/{self.target}.json"
+        try:
+            answer = await self.session.send("GET", path)
+            data = answer.json()
+            body = data.get("campaign") if isinstance(data, Mapping) else None
+            if not isinstance(body, Mapping):
+                return None
+            campaign = campaign_from_wire(body)
+        except NotFoundError as err:
+            return err
+        except Exception as err:  # by contract: any failure to look means "no diagnosis"
+            logger.debug("diagnosing campaign %s failed: %s", self.target, err)
+            return None
+        return self._judge(campaign, body, self.session.url(path))
+
+    def _judge(self, campaign: Campaign, body: Mapping[str, Any], url: str) -> ApiError | None:
+        cid = self.target
+
+        def found(cls: type[ApiError], message: str) -> ApiError:
+            return cls(message, status=None, method="GET", url=url)
+
+        if campaign.state is CampaignState.STOPPED:
+            return found(
+                CampaignStoppedError,
+                f"campaign {cid} is {campaign.status_description} (status "
+                f"{int(campaign.status or 0)}): it is stopped or completed and no operation is "
+                "allowed on it (the service answered with server errors)",
+            )
+        if "dynamic-campaign" in body and not campaign.dynamic:
+            return found(
+                CampaignNotDynamicError,
+                f"campaign {cid} is not a dynamic campaign (dynamic-campaign: "
+                f"{body.get('dynamic-campaign')!r}): it takes no records through the API; make "
+                "it dynamic in Configuration Manager",
+            )
+        if "enabled" in body and not campaign.enabled:
+            return found(
+                CampaignNotEnabledError,
+                f"campaign {cid} is not enabled (enabled: {body.get('enabled')!r}); enable it "
+                "in Configuration Manager",
+            )
+        if self.operation == "add" and campaign.state is CampaignState.NEW:
+            return found(
+                CampaignNotStartedError,
+                f"campaign {cid} is New (status 0): it has not been started, and records can "
+                "be added only to a started campaign",
+            )
+        return None
 
 
 class AddCustomers(_EightByEight):
@@ -390,9 +500,15 @@ class RemoveCustomers(_EightByEight):
         return results
 
     def classify(self, status: int, message: str | None) -> Verdict:
-        text = (message or "").lower()
-        if status == 404 and "not found" in text and "campaign" not in text:
-            return Verdict.PRESENT  # "Customer not found.": nothing to remove
+        if status == 404:
+            # Not in the campaign (in any of the vendor's wordings): nothing to remove.
+            # "Customer not available for deletion because ..." (an agent is connected, the
+            # record is completed): in the campaign, and it stays there; "Campaign not found."
+            # never gets here (fatal); an unknown 404 (a proxy's page) is no proof either way.
+            text = message or ""
+            if "campaign" not in text.lower() and is_not_in_campaign_message(text):
+                return Verdict.PRESENT
+            return Verdict.REJECT
         if status == 429 or status == 503:
             return Verdict.THROTTLE
         if status >= 500:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import logging
 import os
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import aiohttp
 import orjson
@@ -23,7 +24,7 @@ from .bulk import (
     iter_bulk,
     run_bulk,
 )
-from .errors import InvalidTransitionError, ValidationError
+from .errors import ApiError, InvalidTransitionError, ValidationError
 from .models import (
     Campaign,
     CampaignRecord,
@@ -52,10 +53,64 @@ from .wire import (
     to_customer_item,
 )
 
-__all__ = ["CampaignsClient"]
+__all__ = ["WRITE_TOKEN_PRESETS", "CampaignsClient", "parse_write_token"]
+
+logger = logging.getLogger("cc_campaigns")
 
 StatusMethod = Literal["POST", "PATCH"]
 CustomerIdFormat = Literal["int", "string"]
+#: Which token authenticates a write: the Action Request Token or the Data Request Token.
+WriteToken = Literal["action", "data"]
+#: The writes whose token :func:`parse_write_token` sets.
+WriteOperation = Literal["status", "add", "delete"]
+WRITE_OPERATIONS: tuple[WriteOperation, ...] = ("status", "add", "delete")
+
+#: ``write_token`` by name. ``"action"``: the guide's prose ("for write APIs the Action Request
+#: Token") and the OpenAPI's security scheme. ``"data"``: the Data Request Token for every
+#: write. ``"guide"``: what the guide's header tables name, operation by operation: the Data
+#: Request Token for status changes and deletes, the Action Request Token for adds.
+WRITE_TOKEN_PRESETS: Mapping[str, Mapping[WriteOperation, WriteToken]] = {
+    "action": {"status": "action", "add": "action", "delete": "action"},
+    "data": {"status": "data", "add": "data", "delete": "data"},
+    "guide": {"status": "data", "add": "action", "delete": "data"},
+}
+
+
+def parse_write_token(value: str | Mapping[str, str]) -> dict[WriteOperation, WriteToken]:
+    """The token of each write, from ``write_token``: a preset name (``"action"``, ``"data"``,
+    ``"guide"``), ``"status=data,delete=data"`` (operations left out keep the action token),
+    or a mapping such as ``{"delete": "data"}``.
+
+    Raises:
+        ValidationError: anything else (the message names the knob, never a token).
+    """
+    chosen: dict[WriteOperation, WriteToken] = dict(WRITE_TOKEN_PRESETS["action"])
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in WRITE_TOKEN_PRESETS:
+            return dict(WRITE_TOKEN_PRESETS[text])
+        pairs = [part.partition("=") for part in text.split(",")]
+        if not all(sep for _, sep, _ in pairs):
+            _bad_write_token(value)
+        items: list[tuple[Any, Any]] = [(k.strip(), v.strip()) for k, _, v in pairs]
+    elif isinstance(value, Mapping):
+        items = [(str(k).strip().lower(), str(v).strip().lower()) for k, v in value.items()]
+    else:
+        _bad_write_token(value)
+    for operation, token in items:
+        if operation not in WRITE_OPERATIONS or token not in ("action", "data"):
+            _bad_write_token(value)
+        chosen[operation] = token
+    return chosen
+
+
+def _bad_write_token(value: object) -> NoReturn:
+    raise ValidationError(
+        f"write_token must be 'action', 'data', 'guide' or OPERATION=TOKEN pairs such as "
+        f"'status=data,delete=data' (operations: status, add, delete; tokens: action, data), "
+        f"got {value!r}"
+    )
+
 
 _WHY_REFUSED = {
     CampaignState.STOPPED: "stopped campaigns cannot be restarted (8x8 allows no transition "
@@ -85,11 +140,20 @@ class CampaignsClient(SessionClient):
             ``bc2`` ...). Case-insensitive; a trailing ``b`` is dropped.
         username: The tenant's API username.
         data_token: Data Request Token, used for reads.
-        action_token: Action Request Token, used for writes. With only one of the two tokens
-            given, it serves both.
+        action_token: Action Request Token, used for writes (see ``write_token``). With only
+            one of the two tokens given, it serves both.
         base_url: Overrides ``platform`` (simulator, proxy). Plain ``http://`` only on loopback.
         session: An ``aiohttp.ClientSession`` to borrow; it is never closed by this client.
-        status_method: ``"POST"`` (the user guide, default) or ``"PATCH"`` (the OpenAPI).
+        status_method: ``"POST"`` (the user guide) or ``"PATCH"`` (the OpenAPI). Unset (the
+            default), status changes start with POST and, when the service answers 405, try
+            PATCH once and keep whichever works for the client's life. Set, only that method
+            is used and a 405 is an error that names this knob.
+        write_token: Which token authenticates each write: ``"action"`` (default: the guide's
+            prose, the OpenAPI), ``"data"`` (every write), ``"guide"`` (the guide's header
+            tables: the Data Request Token for status changes and deletes, the Action Request
+            Token for adds), or per operation, e.g. ``"status=data,delete=data"`` or
+            ``{"delete": "data"}`` (operations: ``status``, ``add``, ``delete``). Reads always
+            use the data token.
         customer_id_format: ``"int"`` (the user guide, default) or ``"string"`` (the OpenAPI):
             the JSON type of ``customer-id`` in add requests.
         timeouts: Connect and total timeouts per request.
@@ -110,7 +174,8 @@ class CampaignsClient(SessionClient):
         action_token: str | None = None,
         base_url: str | None = None,
         session: aiohttp.ClientSession | None = None,
-        status_method: StatusMethod = "POST",
+        status_method: StatusMethod | None = None,
+        write_token: str | Mapping[str, str] = "action",
         customer_id_format: CustomerIdFormat = "int",
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
         retry: RetryPolicy = DEFAULT_RETRY,
@@ -120,38 +185,61 @@ class CampaignsClient(SessionClient):
             raise ValidationError("username is required (the tenant's API username)")
         if not (data_token or action_token):
             raise ValidationError("give data_token (reads) and/or action_token (writes)")
-        method = str(status_method).upper()
+        method = str(status_method or "POST").upper()
         if method not in ("POST", "PATCH"):
             raise ValidationError(f"status_method must be 'POST' or 'PATCH', got {status_method!r}")
+        write_tokens = parse_write_token(write_token)
         if customer_id_format not in ("int", "string"):
             raise ValidationError(
                 f"customer_id_format must be 'int' or 'string', got {customer_id_format!r}"
             )
         read_token = data_token or action_token or ""
-        write_token = action_token or data_token or ""
-        tokens = (read_token, write_token)
+        action = action_token or data_token or ""
+        tokens = (read_token, action)
         self.platform = platform
         self.username = username
+        #: The method of status changes; it changes once if the service answers 405 and the
+        #: method was not set explicitly.
         self.status_method: StatusMethod = "POST" if method == "POST" else "PATCH"
+        self._status_method_fixed = status_method is not None
+        #: The token of each write (``"action"`` or ``"data"``), from ``write_token``.
+        self.write_tokens: Mapping[WriteOperation, WriteToken] = write_tokens
         self.customer_id_format: CustomerIdFormat = customer_id_format
+        base = resolve_8x8_base_url(platform, base_url)
+        # The tokens, and the Authorization values that carry them (a proxy may echo one).
+        secrets = (read_token, action, *(_basic(username, t)[6:] for t in tokens))
         self._session = Session(
-            resolve_8x8_base_url(platform, base_url),
+            base,
             read_headers={"Authorization": _basic(username, read_token)},
-            write_headers={"Authorization": _basic(username, write_token)},
-            # The tokens, and the Authorization values that carry them (a proxy may echo one).
-            secrets=(read_token, write_token, *(_basic(username, t)[6:] for t in tokens)),
+            write_headers={"Authorization": _basic(username, action)},
+            secrets=secrets,
             timeouts=timeouts,
             retry=retry,
             session=session,
             connection_limit=connection_limit,
         )
+        # Writes with the data token go through a second request path that differs only in its
+        # write credentials (it borrows the caller's aiohttp session too, or owns its own).
+        self._data_writes = self._session
+        if "data" in write_tokens.values() and read_token != action:
+            self._data_writes = Session(
+                base,
+                read_headers={"Authorization": _basic(username, read_token)},
+                write_headers={"Authorization": _basic(username, read_token)},
+                secrets=secrets,
+                timeouts=timeouts,
+                retry=retry,
+                session=session,
+                connection_limit=connection_limit,
+            )
 
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, **overrides: Any
     ) -> CampaignsClient:
         """A client configured from ``CC_PLATFORM``, ``CC_BASE_URL``, ``CC_USERNAME``,
-        ``CC_DATA_TOKEN`` and ``CC_ACTION_TOKEN``; keyword arguments override them."""
+        ``CC_DATA_TOKEN``, ``CC_ACTION_TOKEN`` and, when set, ``CC_STATUS_METHOD``,
+        ``CC_WRITE_TOKEN`` and ``CC_CUSTOMER_ID_FORMAT``; keyword arguments override them."""
         env = os.environ if environ is None else environ
         options: dict[str, Any] = {
             "platform": env.get("CC_PLATFORM") or None,
@@ -160,15 +248,37 @@ class CampaignsClient(SessionClient):
             "data_token": env.get("CC_DATA_TOKEN") or None,
             "action_token": env.get("CC_ACTION_TOKEN") or None,
         }
+        for key, name in (
+            ("status_method", "CC_STATUS_METHOD"),
+            ("write_token", "CC_WRITE_TOKEN"),
+            ("customer_id_format", "CC_CUSTOMER_ID_FORMAT"),
+        ):
+            if env.get(name):
+                options[key] = env[name].strip()
         options.update(overrides)
         return cls(**options)
 
     def __repr__(self) -> str:
+        tokens = ",".join(f"{op}={token}" for op, token in self.write_tokens.items())
         return (
             f"CampaignsClient(base_url={self.base_url!r}, username={self.username!r}, "
-            f"status_method={self.status_method!r}, "
+            f"status_method={self.status_method!r}, write_token={tokens!r}, "
             f"customer_id_format={self.customer_id_format!r})"
         )
+
+    def _writer(self, operation: WriteOperation) -> Session:
+        """The request path whose write credentials are those of ``operation``."""
+        if self.write_tokens[operation] == "data":
+            return self._data_writes
+        return self._session
+
+    async def close(self) -> None:
+        """Close the HTTP sessions this client created. Safe to call twice."""
+        try:
+            if self._data_writes is not self._session:
+                await self._data_writes.close()
+        finally:
+            await self._session.close()
 
     # -- campaign status ------------------------------------------------------------------
 
@@ -221,7 +331,55 @@ class CampaignsClient(SessionClient):
                     url=self._session.url(path),
                 )
         body = orjson.dumps({"status": change.value})
-        await self._session.request(self.status_method, path, body=body, write=True)
+        await self._change_status(path, body)
+
+    async def _change_status(self, path: str, body: bytes) -> None:
+        """Send a status change; a 405 (the service wants the other method) tries the other
+        method once and keeps it, unless ``status_method`` was set explicitly."""
+        session = self._writer("status")
+        method = self.status_method
+        try:
+            await session.request(method, path, body=body, write=True)
+            return
+        except ApiError as err:
+            if err.status != 405:
+                raise
+            other: StatusMethod = "PATCH" if method == "POST" else "POST"
+            if self._status_method_fixed:
+                raise ApiError(
+                    f"the service does not accept {method} for status changes (HTTP 405) and "
+                    f"status_method={method!r} was set explicitly: set status_method="
+                    f"{other!r} (CLI: --status-method {other}, or CC_STATUS_METHOD), or leave "
+                    "it unset so that the client finds the method itself",
+                    status=405,
+                    method=method,
+                    url=err.url,
+                ) from err
+            first = err
+        try:
+            await session.request(other, path, body=body, write=True)
+        except ApiError as err:
+            if err.status == 405:
+                raise ApiError(
+                    "the service accepts neither POST nor PATCH for status changes (HTTP 405 "
+                    "to both); check the base URL",
+                    status=405,
+                    method=other,
+                    url=err.url,
+                ) from first
+            # Any other answer means the service does take this method.
+            self._keep_status_method(other)
+            raise
+        self._keep_status_method(other)
+
+    def _keep_status_method(self, method: StatusMethod) -> None:
+        if self.status_method != method:
+            logger.info(
+                "status changes: the service answered 405 to %s; using %s from now on",
+                self.status_method,
+                method,
+            )
+            self.status_method = method
 
     async def _current_state(
         self, cid: int, current: CampaignState | CampaignStatus | Campaign | None
@@ -294,7 +452,7 @@ class CampaignsClient(SessionClient):
             raise ValidationError("no customers to add: the list is empty")
         as_string = self.customer_id_format == "string"
         sent = [customer_to_wire(c.customer_id, c.schedule, as_string=as_string) for c in customers]
-        answer = await self._session.request(
+        answer = await self._writer("add").request(
             "POST", f"/api/tstats/campaigns/{cid}/customers", body=dump_json(sent), write=True
         )
         read_add_answer(answer, sent)  # one result per item sent, or UnexpectedResponseError
@@ -317,7 +475,7 @@ class CampaignsClient(SessionClient):
         """
         cid = _campaign_id(campaign_id)
         customer = parse_customer_id(customer_id)
-        await self._session.request(
+        await self._writer("delete").request(
             "DELETE", f"/api/tstats/campaigns/{cid}/customers/{customer}", write=True
         )
 
@@ -370,14 +528,15 @@ class CampaignsClient(SessionClient):
             CampaignNotStartedError, AuthenticationError, NotFoundError: the upload stopped at
                 once; ``error.report`` holds the report (the rest is ``not_sent``).
         """
+        session = self._writer("add")
         adapter = AddCustomers(
-            self._session,
+            session,
             _campaign_id(campaign_id),
             as_string=self.customer_id_format == "string",
             validate=validate,
         )
         settings = bulk_options(
-            self._session.retry,
+            session.retry,
             batch_size=batch_size,
             concurrency=concurrency,
             max_records=max_records,
@@ -389,9 +548,7 @@ class CampaignsClient(SessionClient):
             on_progress=on_progress,
             **options,
         )
-        return await run_bulk(
-            adapter, source, settings, connection_limit=self._session.connection_limit
-        )
+        return await run_bulk(adapter, source, settings, connection_limit=session.connection_limit)
 
     def iter_bulk_add(
         self, campaign_id: int, source: Any, **options: Any
@@ -399,15 +556,16 @@ class CampaignsClient(SessionClient):
         """:meth:`bulk_add`, yielding each finished batch's :class:`ItemOutcome` list as it
         completes (every item, added ones too), for services that react live."""
         validate = bool(options.get("validate", True))
+        session = self._writer("add")
         adapter = AddCustomers(
-            self._session,
+            session,
             _campaign_id(campaign_id),
             as_string=self.customer_id_format == "string",
             validate=validate,
         )
-        settings = bulk_options(self._session.retry, **options)
+        settings = bulk_options(session.retry, **options)
         # The engine's own generator: closing it (break, aclose) stops the upload.
-        return iter_bulk(adapter, source, settings, connection_limit=self._session.connection_limit)
+        return iter_bulk(adapter, source, settings, connection_limit=session.connection_limit)
 
     async def bulk_remove(
         self,
@@ -424,13 +582,18 @@ class CampaignsClient(SessionClient):
         """Remove many customers: concurrent DELETEs, the same engine and report.
 
         In the report, ``added`` counts the customers removed and ``already_present`` those
-        that were not in the campaign ("Customer not found.").
+        that were not in the campaign (a 404 in any of the vendor's wordings - "Customer not
+        found.", "The customer has not been located.", "The customer-id has not been found.",
+        an empty 404 - or "... because the record is deleted already."). "Customer not
+        available for deletion because ..." (an agent is connected, the record is completed)
+        is ``rejected`` with that reason; "Campaign not found." stops the job.
         """
+        session = self._writer("delete")
         adapter = RemoveCustomers(
-            self._session, _campaign_id(campaign_id), as_string=False, validate=True
+            session, _campaign_id(campaign_id), as_string=False, validate=True
         )
         settings = bulk_options(
-            self._session.retry,
+            session.retry,
             concurrency=concurrency,
             checkpoint=checkpoint,
             rejects=rejects,
@@ -438,9 +601,7 @@ class CampaignsClient(SessionClient):
             on_progress=on_progress,
             **options,
         )
-        return await run_bulk(
-            adapter, source, settings, connection_limit=self._session.connection_limit
-        )
+        return await run_bulk(adapter, source, settings, connection_limit=session.connection_limit)
 
 
 def _campaign_id(value: Any) -> int:

@@ -79,7 +79,15 @@ class _Group(click.Group):
     "--status-method",
     type=click.Choice(["POST", "PATCH"], case_sensitive=False),
     metavar="POST|PATCH",
-    help="HTTP method of status changes: POST (the guide; default) or PATCH (the OpenAPI).",
+    help="HTTP method of status changes: POST (the guide) or PATCH (the OpenAPI). Unset: POST, "
+    "and PATCH from then on if the service answers 405.",
+)
+@click.option(
+    "--write-token",
+    metavar="action|data|guide|OP=TOKEN,...",
+    help="Token of the writes: action (default), data, guide (the guide's header tables: data "
+    "for status changes and deletes, action for adds), or per operation, e.g. "
+    "status=data,delete=data.",
 )
 @click.option(
     "--customer-id-format",
@@ -102,6 +110,7 @@ def cli(
     base_url: str | None,
     username: str | None,
     status_method: str | None,
+    write_token: str | None,
     customer_id_format: str | None,
     debug: bool,
 ) -> None:
@@ -111,6 +120,7 @@ def cli(
             "base_url": base_url,
             "username": username,
             "status_method": status_method,
+            "write_token": write_token,
             "customer_id_format": customer_id_format,
         },
         profile=profile,

@@ -57,6 +57,7 @@ ENV_NAMES: Mapping[str, str] = {
     "data_token": "CC_DATA_TOKEN",
     "action_token": "CC_ACTION_TOKEN",
     "status_method": "CC_STATUS_METHOD",
+    "write_token": "CC_WRITE_TOKEN",
     "customer_id_format": "CC_CUSTOMER_ID_FORMAT",
 }
 #: The VoIPbin settings a profile may hold too (``cc-campaigns voipbin``), and their variables.
@@ -179,6 +180,9 @@ class Resolved:
     data_token: str | None = attrs.field(default=None, repr=False)
     action_token: str | None = attrs.field(default=None, repr=False)
     status_method: str | None = None
+    #: Which token each write uses (``action``, ``data``, ``guide`` or ``status=data,...``):
+    #: a choice, never a token itself.
+    write_token: str | None = None
     customer_id_format: str | None = None
     #: Where each token came from ("environment", the config file path), for messages.
     token_source: str | None = None
@@ -239,6 +243,7 @@ def resolve(
         data_token=values["data_token"],
         action_token=values["action_token"],
         status_method=values["status_method"],
+        write_token=values["write_token"],
         customer_id_format=values["customer_id_format"],
         token_source=token_source,
         token_from_shared_file=from_file and config.shared,

@@ -19,7 +19,7 @@ from typing import Any, Literal, NoReturn, TypeVar
 import attrs
 import click
 
-from ..client import CampaignsClient
+from ..client import CampaignsClient, parse_write_token
 from ..errors import (
     ApiError,
     AuthenticationError,
@@ -225,6 +225,7 @@ class CliState:
                 data_token=data_token,
                 action_token=action_token,
                 status_method=_status_method(settings.status_method),
+                write_token=_write_token(settings.write_token),
                 customer_id_format=_id_format(settings.customer_id_format),
             )
         except ValidationError as err:
@@ -238,13 +239,30 @@ def _bad_choice(key: str, value: str, choices: str) -> NoReturn:
     )
 
 
-def _status_method(value: str | None) -> Literal["POST", "PATCH"]:
-    text = (value or "POST").strip().upper()
+def _status_method(value: str | None) -> Literal["POST", "PATCH"] | None:
+    """The method set by the user, or ``None``: the client starts with POST and switches to
+    PATCH once if the service answers 405."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip().upper()
     if text == "POST":
         return "POST"
     if text == "PATCH":
         return "PATCH"
     _bad_choice("status_method", text, "POST or PATCH")
+
+
+def _write_token(value: str | None) -> str:
+    text = (value or "action").strip().lower()
+    try:
+        parse_write_token(text)
+    except ValidationError:
+        _bad_choice(
+            "write_token",
+            text,
+            "action, data, guide or OPERATION=TOKEN pairs such as status=data,delete=data",
+        )
+    return text
 
 
 def _id_format(value: str | None) -> Literal["int", "string"]:

@@ -28,6 +28,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
 
+import attrs
 from aiohttp import web
 
 from cc_campaigns.models import CampaignStatus, RecordStatus
@@ -35,15 +36,32 @@ from cc_campaigns.models import CampaignStatus, RecordStatus
 from .app import SimulatorStats, build_app
 from .faults import Faults
 from .state import ApiFailure, Clock, SimCampaign, SimState
+from .variants import DEFAULT, Messages, Variants
 
-__all__ = ["Servable", "Simulator", "SimulatorStats", "parse_id_range", "serve"]
+__all__ = [
+    "Messages",
+    "Servable",
+    "Simulator",
+    "SimulatorStats",
+    "Variants",
+    "parse_id_range",
+    "serve",
+]
 
 
 class Simulator:
     """A simulated 8x8 tenant served over HTTP on ``host:port`` (port 0 = any free port).
 
     Credentials: HTTP Basic ``username:data_token`` for reads (GET) and
-    ``username:action_token`` for writes; anything else gets 401. The tokens may be equal.
+    ``username:action_token`` for writes (unless ``variants`` says otherwise); anything else
+    gets 401. The tokens may be equal.
+
+    ``variants`` (a :class:`~cc_campaigns.simulator.variants.Variants`) picks one reading of
+    each point where 8x8's pages disagree: a stopped campaign answered 400 or 500, the wording
+    of a delete's 404 (or an empty body), delete success 204 or 200, which method changes a
+    status (the other answered 405), which token each write takes, and the wording of every
+    message (guide, support page or OpenAPI). The presets ``variants.OPENAPI``,
+    ``variants.GUIDE_TABLES`` and ``variants.SUPPORT`` take one source's side throughout.
 
     Faults (API routes only, decided by ``random.Random(seed)``, so a seed and a request
     sequence always give the same faults):
@@ -61,9 +79,10 @@ class Simulator:
     - ``disconnect_rate``: fraction of add batches applied, then the connection is closed with
       no answer (the client sees a disconnect; counted under status 0).
 
-    ``delete_status`` is the success status of a delete: 204 (empty, the default) or 200
-    (``{"message": "Customer deleted."}``). ``clock`` returns the current aware UTC datetime
-    (default: the real time); pin it to make schedule rules deterministic.
+    ``delete_status`` (shorthand for ``Variants.delete_status``) is the success status of a
+    delete: 204 (empty, the default) or 200 (``{"message": "Customer deleted."}``). ``clock``
+    returns the current aware UTC datetime (default: the real time); pin it to make schedule
+    rules deterministic.
 
     The set-up methods (``add_campaign``, ``add_crm_customers``...) work before or after
     :meth:`start`. Use from the event loop thread only. :attr:`stats` counts the API traffic;
@@ -87,12 +106,17 @@ class Simulator:
         disconnect_rate: float = 0.0,
         seed: int = 0,
         retry_after: int = 1,
-        delete_status: int = 204,
+        delete_status: int | None = None,
         clock: Clock | None = None,
+        variants: Variants = DEFAULT,
     ) -> None:
+        if delete_status is not None:
+            variants = attrs.evolve(variants, delete_status=delete_status)
         self.host = host
         self.port = port
-        self.state = SimState(clock)
+        #: The vendor readings this simulator follows.
+        self.variants = variants
+        self.state = SimState(clock, variants)
         self.stats = SimulatorStats()
         self.faults = Faults(
             error_rate=error_rate,
@@ -112,7 +136,6 @@ class Simulator:
             data_token=data_token,
             action_token=action_token,
             latency=latency,
-            delete_status=delete_status,
         )
         self._runner: web.AppRunner | None = None
         self._url: str | None = None

@@ -1,9 +1,10 @@
 """The aiohttp.web application of the simulator: routes, Basic auth, faults and JSON.
 
-API routes (as 8x8 serves them; reads take the data token, writes the action token):
+API routes (as 8x8 serves them; reads take the data token, writes the token
+:class:`~cc_campaigns.simulator.variants.Variants` names, the action token by default):
 
 - ``GET /api/stats/campaigns/{id}.json`` - campaign status
-- ``POST|PATCH /api/tstats/campaigns/{id}`` - change status
+- ``POST|PATCH /api/tstats/campaigns/{id}`` - change status (``Variants.status_methods``)
 - ``POST /api/tstats/campaigns/{id}/customers`` - add customers (207)
 - ``GET /api/stats/campaigns/{id}/records.json`` - list records
 - ``DELETE /api/tstats/campaigns/{id}/customers/{customerId}`` - delete a customer
@@ -22,16 +23,18 @@ import hmac
 import json
 from base64 import b64decode, b64encode
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from aiohttp import web
 
 from .faults import BatchFault, Faults, RequestFault
-from .state import MSG_INVALID_LIST, MSG_STATUS_CHANGED, ApiFailure, SimState
+from .state import ApiFailure, SimState
+from .variants import Operation, Variants
 
 __all__ = [
     "MSG_DELETED",
+    "MSG_METHOD_NOT_ALLOWED",
     "MSG_SERVICE_UNAVAILABLE",
     "MSG_TIMED_OUT",
     "MSG_TOO_MANY_REQUESTS",
@@ -47,6 +50,7 @@ MSG_TIMED_OUT = (
     "The request was sent but the response timed out. Please check the result status later."
 )
 MSG_DELETED = "Customer deleted."
+MSG_METHOD_NOT_ALLOWED = "Method Not Allowed."
 
 #: Largest request body accepted (5 million items fit).
 MAX_BODY_BYTES = 512 * 1024 * 1024
@@ -112,6 +116,9 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> web.
 
 
 def _message(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    """``{"message": message}``; an empty ``message`` is an answer without a body."""
+    if not message:
+        return web.Response(status=status, headers=headers)
     return _json(status, {"message": message}, headers)
 
 
@@ -120,21 +127,34 @@ def _basic(username: str, password: str) -> str:
 
 
 class _Auth:
-    """HTTP Basic credentials: ``username:data_token`` for reads, ``username:action_token``
-    for writes."""
+    """HTTP Basic credentials: ``username:data_token`` for reads; for each write the token
+    ``variants`` names (``username:action_token`` by default)."""
 
-    def __init__(self, username: str, data_token: str, action_token: str) -> None:
+    def __init__(
+        self, username: str, data_token: str, action_token: str, variants: Variants
+    ) -> None:
         self.username = username
-        self.data_token = data_token
-        self.action_token = action_token
-        self._read_header = _basic(username, data_token)
-        self._write_header = _basic(username, action_token)
+        by_name: dict[str, tuple[str, ...]] = {
+            "data": (data_token,),
+            "action": (action_token,),
+            "either": (action_token, data_token),
+        }
+        #: Operation ("read", "status", "add", "delete") -> the tokens it accepts.
+        self._tokens: dict[str, tuple[str, ...]] = {
+            "read": (data_token,),
+            "status": by_name[variants.status_token],
+            "add": by_name[variants.add_token],
+            "delete": by_name[variants.delete_token],
+        }
+        self._headers = {
+            operation: frozenset(_basic(username, t) for t in tokens)
+            for operation, tokens in self._tokens.items()
+        }
 
-    def allows(self, header: str | None, *, write: bool) -> bool:
+    def allows(self, header: str | None, *, operation: Operation | Literal["read"]) -> bool:
         if header is None:
             return False
-        expected = self._write_header if write else self._read_header
-        if header == expected:
+        if header in self._headers[operation]:
             return True
         # Slow path: other spellings of the same credentials ("basic", extra spaces).
         scheme, _, encoded = header.strip().partition(" ")
@@ -145,10 +165,23 @@ class _Auth:
         except (binascii.Error, UnicodeDecodeError):
             return False
         username, sep, password = decoded.partition(":")
-        token = self.action_token if write else self.data_token
-        return bool(sep) and hmac.compare_digest(
-            f"{username}:{password}".encode(), f"{self.username}:{token}".encode()
+        given = f"{username}:{password}".encode()
+        return bool(sep) and any(
+            hmac.compare_digest(given, f"{self.username}:{token}".encode())
+            for token in self._tokens[operation]
         )
+
+
+def _operation(request: web.Request) -> Operation | Literal["read"]:
+    """Which operation a request is, for its credentials."""
+    method = request.method
+    if method in ("GET", "HEAD"):
+        return "read"
+    if method == "DELETE":
+        return "delete"
+    if request.path.rstrip("/").endswith("/customers"):
+        return "add"
+    return "status"
 
 
 class _Api:
@@ -162,14 +195,12 @@ class _Api:
         auth: _Auth,
         *,
         latency: float,
-        delete_status: int,
     ) -> None:
         self.state = state
         self.stats = stats
         self.faults = faults
         self.auth = auth
         self.latency = latency
-        self.delete_status = delete_status
 
     # -- middleware ---------------------------------------------------------------------
 
@@ -200,8 +231,9 @@ class _Api:
         if fault is RequestFault.THROTTLED:
             headers = {"Retry-After": str(self.faults.retry_after)}
             return _message(429, MSG_TOO_MANY_REQUESTS, headers)
-        write = request.method not in ("GET", "HEAD")
-        if not self.auth.allows(request.headers.get("Authorization"), write=write):
+        if not self.auth.allows(
+            request.headers.get("Authorization"), operation=_operation(request)
+        ):
             return _message(401, MSG_UNAUTHORIZED)
         return await handler(request)
 
@@ -216,6 +248,10 @@ class _Api:
         return _json(200, self.state.records_document(campaign))
 
     async def change_status(self, request: web.Request) -> web.StreamResponse:
+        variants = self.state.variants
+        if not variants.allows_status_method(request.method):
+            # As a router answers a method it has no route for.
+            raise web.HTTPMethodNotAllowed(request.method, [variants.status_methods])
         body = await request.read()
         campaign = self.state.campaign(request.match_info["campaign_id"])
         try:
@@ -223,14 +259,14 @@ class _Api:
         except orjson.JSONDecodeError:
             document = None
         self.state.change_status(campaign, document)
-        return _message(200, MSG_STATUS_CHANGED)
+        return _message(200, self.state.messages.status_changed)
 
     async def add_customers(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         state = self.state
         campaign = state.campaign(request.match_info["campaign_id"])
         state.check_can_add(campaign)
-        items = _parse_items(body)
+        items = _parse_items(body, state.messages.invalid_list)
         faults = self.faults
         if faults.bucket is not None:
             wait = faults.bucket.take(len(items))
@@ -252,8 +288,8 @@ class _Api:
     async def delete_customer(self, request: web.Request) -> web.StreamResponse:
         campaign = self.state.campaign(request.match_info["campaign_id"])
         self.state.delete_customer(campaign, request.match_info["customer_id"])
-        if self.delete_status == 200:
-            return _message(200, MSG_DELETED)
+        if self.state.variants.delete_status == 200:
+            return _message(200, self.state.messages.deleted)
         return web.Response(status=204)
 
     # -- simulator-only -----------------------------------------------------------------
@@ -266,8 +302,9 @@ class _Api:
         return _json(200, self.stats.as_dict())
 
 
-def _parse_items(body: bytes) -> list[dict[str, Any]]:
-    """The add body as a list of objects, or ApiFailure 400 "Invalid customer list provided.".
+def _parse_items(body: bytes, invalid: str) -> list[dict[str, Any]]:
+    """The add body as a list of objects, or ApiFailure 400 ``invalid`` ("Invalid customer list
+    provided.").
 
     orjson turns integers beyond 64 bits into floats; ids up to 1e22 are legal, so a body
     with a float ``customer-id`` is parsed again with the stdlib, which keeps big integers.
@@ -275,13 +312,13 @@ def _parse_items(body: bytes) -> list[dict[str, Any]]:
     try:
         items = orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise ApiFailure(400, MSG_INVALID_LIST) from None
+        raise ApiFailure(400, invalid) from None
     if type(items) is not list or not items:
-        raise ApiFailure(400, MSG_INVALID_LIST)
+        raise ApiFailure(400, invalid)
     exact = False
     for item in items:
         if type(item) is not dict:
-            raise ApiFailure(400, MSG_INVALID_LIST)
+            raise ApiFailure(400, invalid)
         if type(item.get("customer-id")) is float:
             exact = True
     if exact:
@@ -312,20 +349,17 @@ def build_app(
     data_token: str,
     action_token: str,
     latency: float = 0.0,
-    delete_status: int = 204,
 ) -> web.Application:
-    """The aiohttp application serving ``state``; usable with any aiohttp runner."""
+    """The aiohttp application serving ``state`` (its ``variants`` included); usable with any
+    aiohttp runner."""
     if latency < 0:
         raise ValueError("latency must be >= 0 seconds")
-    if delete_status not in (200, 204):
-        raise ValueError("delete_status must be 204 or 200")
     api = _Api(
         state,
         stats,
         faults,
-        _Auth(username, data_token, action_token),
+        _Auth(username, data_token, action_token, state.variants),
         latency=latency,
-        delete_status=delete_status,
     )
     app = web.Application(middlewares=[api.middleware], client_max_size=MAX_BODY_BYTES)
     campaign = "/api/tstats/campaigns/{campaign_id}"

@@ -19,6 +19,8 @@ from cc_campaigns.models import (
     transition_allowed,
 )
 
+from .variants import DEFAULT, GUIDE_MESSAGES, Messages, Operation, Variants
+
 __all__ = [
     "MAX_SCHEDULE_AHEAD",
     "MSG_CAMPAIGN_NOT_FOUND",
@@ -53,33 +55,27 @@ __all__ = [
 #: A zero-argument callable returning the current time as an aware datetime.
 Clock = Callable[[], datetime]
 
-MSG_CAMPAIGN_NOT_FOUND = "Campaign not found."
-MSG_STOPPED = "Campaign is already stopped or completed. No operation is allowed."
-MSG_NOT_DYNAMIC = "Not a dynamic campaign."
-MSG_NOT_ENABLED = "Campaign is not enabled."
-MSG_NOT_STARTED = "Operation invalid on a non started campaign."
-MSG_INVALID_LIST = "Invalid customer list provided."
-MSG_INVALID_TRANSITION = "Invalid state transition."
-MSG_STATUS_CHANGED = "Campaign status changed."
-MSG_INVALID_CUSTOMER_ID = "Invalid customer-id"
-MSG_NOT_IN_CRM = "The customer-id has not been found."
-MSG_DNC = "Invalid customer provided, customer is wrong or in DNC list."
-MSG_INVALID_SCHEDULE = "Invalid schedule-date-time format - please use ISO 8601 format"
-MSG_SCHEDULE_PAST = "The subject schedule-date-time is in the past."
-MSG_SCHEDULE_TOO_FAR = (
-    "The subject schedule-date-time must be within 7 days ahead of a future period."
-)
-MSG_OUTSIDE_SCHEDULE = (
-    "The subject schedule-date-time is outside the campaign schedule from {} to {}."
-)
-MSG_DUPLICATE = "Duplicate customer"
-MSG_CUSTOMER_NOT_FOUND = "Customer not found."
-MSG_DELETE_COMPLETED = (
-    "Customer not available for deletion because the record is marked as completed."
-)
-MSG_DELETE_ACCEPTED = (
-    "Customer not available for deletion because an agent has connected to the phone line."
-)
+# The default wording of each message (``variants.GUIDE_MESSAGES``); other wordings are
+# selected with ``Variants(messages=...)``.
+MSG_CAMPAIGN_NOT_FOUND = GUIDE_MESSAGES.campaign_not_found
+MSG_STOPPED = GUIDE_MESSAGES.stopped_add
+MSG_NOT_DYNAMIC = GUIDE_MESSAGES.not_dynamic_add
+MSG_NOT_ENABLED = GUIDE_MESSAGES.not_enabled_add
+MSG_NOT_STARTED = GUIDE_MESSAGES.not_started
+MSG_INVALID_LIST = GUIDE_MESSAGES.invalid_list
+MSG_INVALID_TRANSITION = GUIDE_MESSAGES.invalid_transition
+MSG_STATUS_CHANGED = GUIDE_MESSAGES.status_changed
+MSG_INVALID_CUSTOMER_ID = GUIDE_MESSAGES.invalid_customer_id
+MSG_NOT_IN_CRM = GUIDE_MESSAGES.not_in_crm
+MSG_DNC = GUIDE_MESSAGES.dnc
+MSG_INVALID_SCHEDULE = GUIDE_MESSAGES.invalid_schedule
+MSG_SCHEDULE_PAST = GUIDE_MESSAGES.schedule_past
+MSG_SCHEDULE_TOO_FAR = GUIDE_MESSAGES.schedule_too_far
+MSG_OUTSIDE_SCHEDULE = GUIDE_MESSAGES.outside_schedule
+MSG_DUPLICATE = GUIDE_MESSAGES.duplicate
+MSG_CUSTOMER_NOT_FOUND = GUIDE_MESSAGES.customer_not_found
+MSG_DELETE_COMPLETED = GUIDE_MESSAGES.delete_completed
+MSG_DELETE_ACCEPTED = GUIDE_MESSAGES.delete_accepted
 
 #: How far ahead a call may be scheduled.
 MAX_SCHEDULE_AHEAD = timedelta(days=7)
@@ -156,19 +152,20 @@ def _check_schedule(
     value: object,
     window: tuple[datetime, datetime],
     campaign_schedule: tuple[datetime, datetime] | None,
+    messages: Messages,
 ) -> tuple[datetime | None, str | None]:
     """The parsed schedule and the error message of the first schedule rule it breaks."""
     scheduled = parse_schedule(value)
     if scheduled is None:
-        return None, MSG_INVALID_SCHEDULE
+        return None, messages.invalid_schedule
     if scheduled < window[0]:
-        return scheduled, MSG_SCHEDULE_PAST
+        return scheduled, messages.schedule_past
     if scheduled > window[1]:
-        return scheduled, MSG_SCHEDULE_TOO_FAR
+        return scheduled, messages.schedule_too_far
     if campaign_schedule is not None:
         start, end = campaign_schedule
         if not start <= scheduled <= end:
-            message = MSG_OUTSIDE_SCHEDULE.format(
+            message = messages.outside_schedule.format(
                 format_vendor_time(start), format_vendor_time(end)
             )
             return scheduled, message
@@ -192,6 +189,7 @@ class SimCampaign:
         "actual_run_time",
         "actual_stop_time",
         "campaign_id",
+        "deleted",
         "dynamic",
         "enabled",
         "members",
@@ -219,6 +217,8 @@ class SimCampaign:
         self.status = status
         self.schedule = schedule
         self.members = IdSet()
+        #: Customers deleted from the campaign (kept only with ``Variants.keep_deleted``).
+        self.deleted = IdSet()
         #: customer id -> scheduled call time (only scheduled customers).
         self.schedules: dict[int, datetime] = {}
         #: customer id -> record status, only where it differs from NEW/SCHEDULED.
@@ -237,8 +237,10 @@ class SimCampaign:
 class SimState:
     """Everything the simulated tenant knows. Not thread-safe; use from one event loop."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, variants: Variants = DEFAULT) -> None:
         self.clock: Clock = clock or utc_now
+        #: Which reading of the vendor's disagreements, and which wording, this tenant speaks.
+        self.variants = variants
         self.campaigns: dict[int, SimCampaign] = {}
         #: CRM customers given as ranges, kept as range objects (never expanded).
         self.crm_ranges: list[range] = []
@@ -311,41 +313,54 @@ class SimState:
 
     # -- lookups and whole-request checks -------------------------------------------------
 
+    @property
+    def messages(self) -> Messages:
+        """The wording of every message (``variants.messages``)."""
+        return self.variants.messages
+
     def campaign(self, campaign_id: str | int) -> SimCampaign:
         """The campaign, or ApiFailure 404 "Campaign not found."."""
         key = _parse_id(campaign_id)
         campaign = self.campaigns.get(key) if key is not None else None
         if campaign is None:
-            raise ApiFailure(404, MSG_CAMPAIGN_NOT_FOUND)
+            raise ApiFailure(404, self.messages.campaign_not_found)
         return campaign
 
-    @staticmethod
-    def check_writable(campaign: SimCampaign) -> None:
-        """Refuse writes to a stopped, non-dynamic or disabled campaign (in that order)."""
+    def check_writable(self, campaign: SimCampaign, operation: Operation = "add") -> None:
+        """Refuse writes to a stopped, non-dynamic or disabled campaign (in that order), in
+        the wording of ``operation``; a stopped campaign with ``Variants.stopped_status=500``
+        gets the OpenAPI's 500 "Internal server error"."""
+        messages = self.messages
         if campaign.status.state is CampaignState.STOPPED:
-            raise ApiFailure(400, MSG_STOPPED)
+            if self.variants.stopped_status == 500:
+                raise ApiFailure(500, messages.internal_error)
+            raise ApiFailure(400, getattr(messages, f"stopped_{operation}"))
         if not campaign.dynamic:
-            raise ApiFailure(400, MSG_NOT_DYNAMIC)
+            raise ApiFailure(400, getattr(messages, f"not_dynamic_{operation}"))
         if not campaign.enabled:
-            raise ApiFailure(400, MSG_NOT_ENABLED)
+            raise ApiFailure(400, getattr(messages, f"not_enabled_{operation}"))
 
     def check_can_add(self, campaign: SimCampaign) -> None:
         """Whole-request checks of an add, before the body: writable and started."""
-        self.check_writable(campaign)
+        self.check_writable(campaign, "add")
         if campaign.status.state is CampaignState.NEW:
-            raise ApiFailure(400, MSG_NOT_STARTED)
+            raise ApiFailure(400, self.messages.not_started)
 
     # -- operations -----------------------------------------------------------------------
 
     def change_status(self, campaign: SimCampaign, body: object) -> None:
-        """Apply ``{"status": "RUNNING"|"PAUSED"|"PURGED"|"STOPPED"}`` through the state machine."""
-        self.check_writable(campaign)
+        """Apply ``{"status": "RUNNING"|"PAUSED"|"PURGED"|"STOPPED"}`` through the state machine.
+
+        Any other body (not an object, no ``status``, a status that is not one of the four
+        strings: a number, a list, ``null``) is a 400 "Invalid state transition.", never a 500.
+        """
+        self.check_writable(campaign, "status")
         value = body.get("status") if isinstance(body, dict) else None
-        if value not in _CHANGES:
-            raise ApiFailure(400, MSG_INVALID_TRANSITION)
+        if type(value) is not str or value not in _CHANGES:
+            raise ApiFailure(400, self.messages.invalid_transition)
         change = StatusChange(value)
         if not transition_allowed(campaign.status.state, change):
-            raise ApiFailure(400, MSG_INVALID_TRANSITION)
+            raise ApiFailure(400, self.messages.invalid_transition)
         now = self.clock()
         campaign.status = _NEW_STATUS_OF_CHANGE[change]
         if change is StatusChange.RUNNING and campaign.actual_run_time is None:
@@ -364,9 +379,12 @@ class SimState:
         past, more than 7 days ahead, outside the campaign schedule, duplicate (also within the
         same request); else the customer is added.
         """
+        messages = self.messages
+        duplicate = messages.duplicate
         results: list[dict[str, Any]] = []
         append = results.append
         members_add = campaign.members.add
+        deleted = campaign.deleted if len(campaign.deleted) else None
         in_crm = self._crm_lookup()
         dnc = self.dnc if len(self.dnc) else None
         window: tuple[datetime, datetime] | None = None
@@ -382,21 +400,23 @@ class SimState:
                 cid = None
             if cid is None:
                 raw = None
-                error: str | None = MSG_INVALID_CUSTOMER_ID
+                error: str | None = messages.invalid_customer_id
                 status = 400
             elif not in_crm(cid):
-                error = MSG_NOT_IN_CRM
+                error = messages.not_in_crm
                 status = 404
             elif dnc is not None and cid in dnc:
-                error = MSG_DNC
+                error = messages.dnc
                 status = 400
             elif _SDT not in item:
                 # The common case: no schedule.
                 if members_add(cid):
                     added += 1
+                    if deleted is not None:
+                        deleted.discard(cid)
                     append({_CID: raw, _STATUS: 200})
                 else:
-                    append({_CID: raw, _STATUS: 400, _MESSAGE: MSG_DUPLICATE})
+                    append({_CID: raw, _STATUS: 400, _MESSAGE: duplicate})
                 continue
             else:
                 sdt = item[_SDT]
@@ -407,15 +427,17 @@ class SimState:
                     if window is None:
                         now = self.clock()
                         window = (now, now + MAX_SCHEDULE_AHEAD)
-                    scheduled, error = _check_schedule(sdt, window, campaign.schedule)
+                    scheduled, error = _check_schedule(sdt, window, campaign.schedule, messages)
                 if error is None:
                     if members_add(cid):
                         if scheduled is not None:
                             campaign.schedules[cid] = scheduled
+                        if deleted is not None:
+                            deleted.discard(cid)
                         added += 1
                         append({_CID: raw, _SDT: sdt, _STATUS: 200})
                         continue
-                    error = MSG_DUPLICATE
+                    error = duplicate
             result = {_CID: raw}
             if _SDT in item:
                 result[_SDT] = item[_SDT]
@@ -425,17 +447,27 @@ class SimState:
         return results, added
 
     def delete_customer(self, campaign: SimCampaign, customer_id: str | int) -> None:
-        """Remove a customer from a campaign, or raise the vendor's 4xx."""
-        self.check_writable(campaign)
+        """Remove a customer from a campaign, or raise the vendor's 4xx.
+
+        Not in the campaign: 404 with ``Variants.customer_not_found`` (an empty message is an
+        empty body); deleted before and ``Variants.keep_deleted``: 404 "... because the record
+        is deleted already."; completed or accepted: 404 "Customer not available ...".
+        """
+        self.check_writable(campaign, "delete")
+        messages = self.messages
         cid = _parse_id(customer_id)
         if cid is None or cid not in campaign.members:
-            raise ApiFailure(404, MSG_CUSTOMER_NOT_FOUND)
+            if cid is not None and cid in campaign.deleted:
+                raise ApiFailure(404, messages.delete_deleted)
+            raise ApiFailure(404, self.variants.customer_not_found)
         status = campaign.record_status_of(cid)
         if status is RecordStatus.COMPLETED:
-            raise ApiFailure(404, MSG_DELETE_COMPLETED)
+            raise ApiFailure(404, messages.delete_completed)
         if status is RecordStatus.ACCEPTED:
-            raise ApiFailure(404, MSG_DELETE_ACCEPTED)
+            raise ApiFailure(404, messages.delete_accepted)
         campaign.members.discard(cid)
+        if self.variants.keep_deleted:
+            campaign.deleted.add(cid)
         campaign.schedules.pop(cid, None)
         campaign.record_status.pop(cid, None)
 

@@ -13,6 +13,7 @@ reader (:func:`cc_campaigns.bulk.read_customers`).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -35,9 +36,18 @@ from ..errors import (
 )
 from ..session import Response, Session
 from .models import MAX_DESTINATIONS, Address, AddressType
-from .wire import address_to_wire, answer_json, page_from_wire, target_from_wire, to_address
+from .wire import (
+    address_to_wire,
+    answer_json,
+    outdial_from_wire,
+    page_from_wire,
+    target_from_wire,
+    to_address,
+)
 
 __all__ = ["AddTargets", "check_target_answer", "read_targets"]
+
+logger = logging.getLogger("cc_campaigns")
 
 #: How far before an uncertain send's start the resend check looks, in seconds (clock skew
 #: between this host and VoIPbin, and time the request spent queued).
@@ -244,6 +254,36 @@ class AddTargets:
         """Auth, ``STATE_INVALID`` (a running campaign uses the outdial) and a missing outdial
         end the upload: every other target would get the same answer."""
         return isinstance(error, (*FATAL_ERRORS, NotFoundError))
+
+    async def diagnose(self) -> ApiError | None:
+        """The service keeps answering 5xx for this outdial: look at it once (one ``GET
+        /outdials/{id}``, no retry) and return the fatal error that explains it, or ``None``.
+
+        Returns the :class:`NotFoundError` of the ``GET`` when the outdial does not exist, or a
+        :class:`NotFoundError` (``status`` ``None``) when it exists but was deleted
+        (``tm_delete`` set). VoIPbin refuses targets of an outdial a running campaign uses with
+        a 409 ``STATE_INVALID``, which is fatal already, so nothing else is judged. Any other
+        failure while looking returns ``None``. Never raises, except for cancellation.
+        """
+        path = f"/outdials/{self.target}"
+        url = self.session.url(path)
+        try:
+            answer = await self.session.send("GET", path)
+            outdial = outdial_from_wire(answer_json(answer, "GET", url))
+        except NotFoundError as err:
+            return err
+        except Exception as err:  # by contract: any failure to look means "no diagnosis"
+            logger.debug("diagnosing outdial %s failed: %s", self.target, err)
+            return None
+        if outdial.tm_delete is not None:
+            return NotFoundError(
+                f"outdial {self.target} was deleted at {outdial.tm_delete.isoformat()}",
+                status=None,
+                method="GET",
+                url=url,
+                reason="OUTDIAL_DELETED",
+            )
+        return None
 
     # -- sending -------------------------------------------------------------------------------
 
