@@ -305,7 +305,9 @@ def parse_customer_id(value: Any) -> int:
         raise ValidationError(f"customer id must be an integer, got {value!r}", reason=BAD_ID)
     if isinstance(value, int):
         if value < 0:
-            raise ValidationError(f"customer id must not be negative, got {value}", reason=BAD_ID)
+            raise ValidationError(
+                f"customer id must not be negative, got {_shown(value)}", reason=BAD_ID
+            )
         number = value
     elif isinstance(value, str):
         text = value.strip()
@@ -327,9 +329,18 @@ def parse_customer_id(value: Any) -> int:
         )
     if number > MAX_CUSTOMER_ID:
         raise ValidationError(
-            f"customer id {number} is larger than the API maximum (1e22)", reason=ID_TOO_LARGE
+            f"customer id {_shown(number)} is larger than the API maximum (1e22)",
+            reason=ID_TOO_LARGE,
         )
     return number
+
+
+def _shown(number: int) -> str:
+    """An int for a message: in full when short, else its size (``str()`` of an int of over
+    4,300 digits raises ``ValueError``, and a message of thousands of digits helps nobody)."""
+    if abs(number) < 10**40:
+        return str(number)
+    return f"<a number of about {int(abs(number).bit_length() * 0.30103)} digits>"
 
 
 def parse_schedule(value: Any) -> datetime | None:

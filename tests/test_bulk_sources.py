@@ -56,6 +56,7 @@ def test_csv_with_a_header_and_a_schedule_column(tmp_path: Path) -> None:
     assert rows(path) == [
         ("1", SOON, 2, None),
         ("2", None, 4, None),
+        (None, None, 5, "row has only empty cells"),  # counted, never dropped
         ("3", None, 6, None),  # no schedule cell: no schedule
     ]
 

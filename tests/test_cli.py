@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import gzip
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -733,3 +734,105 @@ def test_main_runs_the_group(capsys: pytest.CaptureFixture[str]) -> None:
         app.main(["--version"])
     assert exit_info.value.code == 0
     assert "cc-campaigns, version" in capsys.readouterr().out
+
+
+# -- input problems are rows or clear errors (issue 8) -----------------------------------------
+
+
+def one_line_error(result: Result) -> str:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "unexpected error" not in result.stderr
+    return result.stderr
+
+
+def test_a_bad_byte_and_a_huge_id_are_invalid_rows_and_the_rest_is_added(
+    invoke: Callable[..., Result], campaign: Callable[..., int], sim: SimThread, tmp_path: Path
+) -> None:
+    cid = campaign()
+    source = tmp_path / "export.csv"
+    source.write_bytes(b"customer_id,name\n201,a\n202,caf\xe9\n" + b"9" * 5000 + b",b\n,,\n203,c\n")
+    rejects = tmp_path / "rejects.csv"
+    result = invoke("upload", str(cid), str(source), "--rejects", str(rejects), "--no-progress")
+    assert result.exit_code == 1, result.output
+    assert sim.call(sim.simulator.campaign_customers, cid) == [201, 203]
+    with rejects.open() as handle:
+        listed = {row["line"]: row["message"] for row in csv.DictReader(handle)}
+    assert set(listed) == {"3", "4", "5"}
+    assert "not valid utf-8" in listed["3"]
+    assert "longer than 256" in listed["4"]
+    assert "only empty cells" in listed["5"]
+
+
+def test_encoding_option(
+    invoke: Callable[..., Result], campaign: Callable[..., int], sim: SimThread, tmp_path: Path
+) -> None:
+    cid = campaign()
+    source = tmp_path / "latin.csv"
+    source.write_bytes("name,customer_id\nHélène,211\nJosé,212\n".encode("cp1252"))
+    result = invoke("upload", str(cid), str(source), "--encoding", "cp1252", "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert sim.call(sim.simulator.campaign_customers, cid) == [211, 212]
+    removed = invoke("remove", str(cid), "--file", str(source), "--encoding", "cp1252")
+    assert removed.exit_code == 0, removed.output
+    assert sim.call(sim.simulator.campaign_customers, cid) == []
+    bad = invoke("upload", str(cid), str(source), "--encoding", "klingon")
+    assert "unknown text encoding 'klingon'" in one_line_error(bad)
+
+
+def test_a_truncated_gzip_is_exit_2_naming_file_and_line(
+    invoke: Callable[..., Result], campaign: Callable[..., int], sim: SimThread, tmp_path: Path
+) -> None:
+    source = tmp_path / "export.csv.gz"
+    text = "customer_id\n" + "".join(f"{i}\n" for i in range(1, 20_001))
+    source.write_bytes(gzip.compress(text.encode())[:-3000])
+    before = sim.add_requests()
+    message = one_line_error(invoke("upload", str(campaign()), str(source)))
+    assert str(source) in message and "after line" in message
+    assert "truncated or corrupt" in message
+    assert sim.add_requests() == before  # found while counting, before anything is sent
+
+
+def test_a_directory_is_exit_2(invoke: Callable[..., Result], tmp_path: Path) -> None:
+    result = invoke("remove", "1", "--file", str(tmp_path))
+    assert result.exit_code == 2
+    assert "directory" in result.stderr
+
+
+def test_an_out_of_range_column_is_a_usage_error_before_anything_is_sent(
+    invoke: Callable[..., Result], campaign: Callable[..., int], sim: SimThread, tmp_path: Path
+) -> None:
+    source = tmp_path / "two.csv"
+    source.write_text("customer_id,name\n221,a\n222,b\n")
+    before = sim.add_requests()
+    message = one_line_error(invoke("upload", str(campaign()), str(source), "--column", "2"))
+    assert "id column 2 is out of range: the header has 2 column(s)" in message
+    message = one_line_error(
+        invoke("upload", str(campaign()), str(source), "--schedule-column", "7")
+    )
+    assert "schedule column 7 is out of range" in message
+    assert sim.add_requests() == before
+
+
+def test_outputs_that_are_the_input_are_refused_and_the_input_survives(
+    invoke: Callable[..., Result], campaign: Callable[..., int], sim: SimThread, tmp_path: Path
+) -> None:
+    cid = campaign()
+    source = tmp_path / "export.csv"
+    content = "customer_id\n231\n232\n"
+    source.write_text(content)
+    for option in ("--rejects", "--checkpoint"):
+        message = one_line_error(invoke("upload", str(cid), str(source), option, str(source)))
+        assert f"is the input file {source}" in message
+        assert source.read_text() == content
+    (tmp_path / "alias.csv").symlink_to(source)
+    message = one_line_error(
+        invoke("upload", str(cid), str(source), "--rejects", str(tmp_path / "alias.csv"))
+    )
+    assert "is the input file" in message
+    same = str(tmp_path / "out")
+    message = one_line_error(
+        invoke("upload", str(cid), str(source), "--checkpoint", same, "--rejects", same)
+    )
+    assert "same file" in message
+    assert sim.call(sim.simulator.campaign_customers, cid) == []
+    assert source.read_text() == content

@@ -664,3 +664,22 @@ def test_ctrl_c_stops_an_upload_and_the_rerun_resumes(
     assert sim.destinations(outdial) == numbers(300)
     assert not Path(f"{source}.ckpt").exists()
     assert KEY not in out + err + again.stdout + again.stderr
+
+
+def test_upload_targets_encoding_column_range_and_outputs(
+    invoke: Callable[..., Result], sim: SimThread, tmp_path: Path
+) -> None:
+    outdial = sim.outdial()
+    source = tmp_path / "t.csv"
+    source.write_bytes("name,destination\nJosé,+15550001001\nBø,+15550001002\n".encode("cp1252"))
+    out_of_range = invoke("targets", "upload", outdial, str(source), "--column", "2")
+    assert out_of_range.exit_code == 2
+    assert "id column 2 is out of range" in out_of_range.stderr
+    same = invoke("targets", "upload", outdial, str(source), "--rejects", str(source))
+    assert same.exit_code == 2 and "is the input file" in same.stderr
+    assert sim.destinations(outdial) == []
+    result = invoke(
+        "targets", "upload", outdial, str(source), "--rate", "0", "--encoding", "cp1252"
+    )
+    assert result.exit_code == 0, result.output
+    assert sim.destinations(outdial) == ["+15550001001", "+15550001002"]

@@ -26,7 +26,7 @@ from .engine import (
 )
 from .limiter import AdaptiveLimiter, TokenBucket
 from .report import Bucket, BulkReport, ItemOutcome, Progress
-from .sources import SourceRow, read_customers
+from .sources import CustomerSource, SourceRow, check_outputs, read_customers
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -37,6 +37,7 @@ __all__ = [
     "Bucket",
     "BulkOptions",
     "BulkReport",
+    "CustomerSource",
     "Engine",
     "ItemOutcome",
     "Progress",
@@ -44,6 +45,7 @@ __all__ = [
     "TokenBucket",
     "Verdict",
     "bulk_options",
+    "check_outputs",
     "iter_bulk",
     "read_customers",
     "run_bulk",
@@ -64,14 +66,24 @@ def bulk_options(default_retry: RetryPolicy, /, **options: Any) -> BulkOptions:
 async def run_bulk(
     adapter: Adapter, source: Any, options: BulkOptions, *, connection_limit: int = 0
 ) -> BulkReport:
-    """Run one bulk operation to the end and return its report."""
+    """Run one bulk operation to the end and return its report.
+
+    Raises:
+        ValidationError: the checkpoint or rejects file is the source's input file, or they
+            are the same file (:func:`check_outputs`): refused before any file is opened.
+    """
+    check_outputs(source, checkpoint=options.checkpoint, rejects=options.rejects)
     return await Engine(adapter, options, connection_limit=connection_limit).run(source)
 
 
 async def iter_bulk(
     adapter: Adapter, source: Any, options: BulkOptions, *, connection_limit: int = 0
 ) -> AsyncGenerator[list[ItemOutcome], None]:
-    """Run one bulk operation, yielding each finished batch's outcomes as they complete."""
+    """Run one bulk operation, yielding each finished batch's outcomes as they complete.
+
+    The output files are checked as :func:`run_bulk` checks them, when iteration starts.
+    """
+    check_outputs(source, checkpoint=options.checkpoint, rejects=options.rejects)
     queue: asyncio.Queue[list[ItemOutcome] | None] = asyncio.Queue(
         maxsize=max(2, options.concurrency * 2)
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import gzip
+import zlib
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 import click
 
 from ..bulk import BulkReport, read_customers
-from ..errors import ApiError
+from ..errors import ApiError, SourceError
 from .context import (
     EXIT_CODES_HELP,
     CliState,
@@ -35,26 +37,77 @@ def _column(value: str | None) -> str | int | None:
     return int(text) if text.isdigit() else text
 
 
+def _encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``--encoding``: a text encoding Python knows, checked before anything is read."""
+    try:
+        codec = codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(
+            f"unknown text encoding {value!r} (e.g. utf-8, cp1252, latin-1, utf-16)"
+        ) from None
+    if not getattr(codec, "_is_text_encoding", True):
+        raise click.BadParameter(f"{value!r} is not a text encoding")
+    return value
+
+
+ENCODING_OPTION = click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    callback=_encoding,
+    help="Text encoding of FILE (e.g. cp1252, latin-1, utf-16; a UTF-16/32 file with a byte "
+    "order mark is recognised). Rows that do not decode are counted as invalid.",
+)
+
+
 def _count_rows(
-    source: str, *, column: str | int | None, schedule_column: str | int | None
+    source: str,
+    *,
+    column: str | int | None,
+    schedule_column: str | int | None,
+    encoding: str = "utf-8",
 ) -> int | None:
     """The number of rows of ``source`` for the progress bar and the ETA (None for stdin).
 
     Counting lines is fast (a million a few tens of milliseconds); a header line is recognised
     the way the reader recognises it: by the line number of its first row. A quoted field
-    spanning lines would make it a little high, which only moves the ETA.
+    spanning lines would make it a little high, which only moves the ETA. Reading the first row
+    also checks the file and the columns (a missing file, an out-of-range --column) before
+    anything is sent; a truncated .gz is found here too.
     """
     if source == "-":
         return None
-    first = next(iter(read_customers(source, column=column, schedule_column=schedule_column)), None)
+    rows = read_customers(source, column=column, schedule_column=schedule_column, encoding=encoding)
+    try:
+        first = next(iter(rows), None)
+    finally:
+        rows.close()
     if first is None:
         return 0
-    first_line = first.line or 1
-    rows = 0
-    for number, line in enumerate(_lines(source), start=1):
-        if number >= first_line and line.strip():
-            rows += 1
-    return rows
+    return count_lines(source, first.line or 1)
+
+
+def count_lines(source: str, first_line: int) -> int:
+    """Non-blank lines of ``source`` from ``first_line`` on.
+
+    Raises:
+        SourceError: the file cannot be read to its end (a truncated or corrupt .gz).
+    """
+    count = number = 0
+    try:
+        for number, line in enumerate(_lines(source), start=1):
+            if number >= first_line and line.strip():
+                count += 1
+    except (OSError, EOFError, zlib.error) as err:
+        raise SourceError(
+            f"cannot read {source} after line {number:,}: the gzip data is truncated or "
+            f"corrupt ({err})"
+            if source.lower().endswith(".gz")
+            else f"cannot read {source} after line {number:,}: {err}",
+            path=source,
+            line=number,
+        ) from None
+    return count
 
 
 def _lines(source: str) -> Iterator[bytes]:
@@ -74,6 +127,7 @@ def _common_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="The customer id column: a header name or a 0-based number (default: a "
             "customer_id/accountnum/id header, else the first column).",
         ),
+        ENCODING_OPTION,
         click.option(
             "--concurrency",
             type=click.IntRange(min=1, max=64),
@@ -136,6 +190,7 @@ def upload(
     campaign_id: int,
     source: str,
     column: str | None,
+    encoding: str,
     schedule_column: str | None,
     batch_size: int,
     concurrency: int,
@@ -163,8 +218,8 @@ def upload(
     elif journal is None and source != "-":
         journal = Path(f"{source}.ckpt")
     id_column, when_column = _column(column), _column(schedule_column)
-    items = read_customers(source, column=id_column, schedule_column=when_column)
-    total = _count_rows(source, column=id_column, schedule_column=when_column)
+    items = read_customers(source, column=id_column, schedule_column=when_column, encoding=encoding)
+    total = _count_rows(source, column=id_column, schedule_column=when_column, encoding=encoding)
     client = state.client(write=True)
 
     def start(display: ProgressDisplay, stop: asyncio.Event) -> Coroutine[Any, Any, BulkReport]:
@@ -202,6 +257,7 @@ def remove(
     customers: tuple[str, ...],
     source: str | None,
     column: str | None,
+    encoding: str,
     concurrency: int,
     checkpoint: Path | None,
     rejects: Path | None,
@@ -217,7 +273,9 @@ def remove(
     if bool(customers) == bool(source):
         fail("name the customers to remove, or give --file FILE (not both)")
     items: Iterable[Any] = (
-        read_customers(source, column=_column(column)) if source else list(customers)
+        read_customers(source, column=_column(column), encoding=encoding)
+        if source
+        else list(customers)
     )
     client = state.client(write=True)
 

@@ -35,7 +35,7 @@ from ..voipbin import (
     read_targets,
 )
 from ..voipbin.client import DEFAULT_BULK_CONCURRENCY, DEFAULT_WAIT_TIMEOUT
-from .bulk import _column, _lines, _run
+from .bulk import ENCODING_OPTION, _column, _run, count_lines
 from .config import (
     DEFAULT_PROFILE,
     VOIPBIN_ENV_NAMES,
@@ -535,19 +535,19 @@ def list_targets(state: VoipbinState, outdial_id: uuid.UUID, as_json: bool) -> N
         show(targets_table(str(outdial_id), everything))
 
 
-def _count_targets(source: str, *, column: str | int | None) -> int | None:
-    """Rows of ``source`` for the progress bar and the ETA (None for standard input)."""
+def _count_targets(source: str, *, column: str | int | None, encoding: str) -> int | None:
+    """Rows of ``source`` for the progress bar and the ETA (None for standard input); reading
+    the first row checks the file and the column before anything is sent."""
     if source == "-":
         return None
-    first = next(iter(read_targets(source, column=column)), None)
+    rows = read_targets(source, column=column, encoding=encoding)
+    try:
+        first = next(iter(rows), None)
+    finally:
+        rows.close()
     if first is None:
         return 0
-    first_line = first.line or 1
-    return sum(
-        1
-        for number, line in enumerate(_lines(source), start=1)
-        if number >= first_line and line.strip()
-    )
+    return count_lines(source, first.line or 1)
 
 
 @targets.command(
@@ -561,6 +561,7 @@ def _count_targets(source: str, *, column: str | int | None) -> int | None:
     help="The number column: a header name or a 0-based number (default: a destination/"
     "phone/number/tel/target header, else the first column).",
 )
+@ENCODING_OPTION
 @click.option(
     "--rate",
     type=click.FloatRange(min=0),
@@ -616,6 +617,7 @@ def upload(
     outdial_id: uuid.UUID,
     source: str,
     column: str | None,
+    encoding: str,
     rate: float,
     concurrency: int,
     checkpoint: Path | None,
@@ -648,8 +650,8 @@ def upload(
         journal = Path(f"{source}.ckpt")
     number_column = _column(column)
     with _voipbin_errors():
-        items = read_targets(source, column=number_column)
-        total = _count_targets(source, column=number_column)
+        items = read_targets(source, column=number_column, encoding=encoding)
+        total = _count_targets(source, column=number_column, encoding=encoding)
         client = state.client()
 
         def begin(display: ProgressDisplay, stop: asyncio.Event) -> Coroutine[Any, Any, BulkReport]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ import orjson
 
 from .._idset import IdSet
 from ..bulk.engine import FATAL_ERRORS, Verdict
-from ..bulk.sources import DESTINATION_COLUMNS, SourceRow, read_customers
+from ..bulk.sources import DESTINATION_COLUMNS, CustomerSource, SourceRow, read_customers
 from ..errors import (
     ApiError,
     ConnectError,
@@ -75,7 +75,7 @@ def read_targets(
     *,
     column: str | int | None = None,
     encoding: str = "utf-8",
-) -> Iterator[SourceRow]:
+) -> CustomerSource:
     """Stream targets from a CSV (with or without a header), a text file (one number per line)
     or JSON Lines; ``.gz`` too; ``"-"`` reads standard input.
 
@@ -89,21 +89,14 @@ def read_targets(
         encoding: Text encoding of the file.
 
     Raises:
-        ValidationError: the file does not exist, or a named column is not in the header
-            (raised when iteration starts, before anything is sent).
+        SourceError: the file cannot be read (see :func:`~cc_campaigns.bulk.read_customers`).
+        ValidationError: a named column is not in the header, or a numbered one is out of
+            range (raised when iteration starts, before anything is sent).
     """
-    rows = read_customers(
+    # A one-column file's "destination" header line is skipped by the text reader itself.
+    return read_customers(
         path, column=column, encoding=encoding, id_columns=DESTINATION_COLUMNS, keep_columns=True
     )
-    for row in rows:
-        if (
-            row.line == 1
-            and row.extra is None
-            and isinstance(row.value, str)
-            and row.value.strip().lower() in DESTINATION_COLUMNS
-        ):
-            continue  # the header of a one-column file read as text
-        yield row
 
 
 def _first(mapping: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
