@@ -86,6 +86,9 @@ class Fault(str, enum.Enum):
     #: Do not forward; 307 to the same path on another origin (the :class:`Sink`).
     CROSS_ORIGIN_307 = "cross-origin-307"
 
+    def __repr__(self) -> str:  # evaluable: a fuzz scenario's repr replays it
+        return f"Fault.{self.name}"
+
 
 #: Faults after which the simulator has applied the request (if it accepted it).
 APPLIED_FAULTS = frozenset({Fault.NONE, Fault.HTML_200, Fault.DROP, Fault.TIMEOUT_206})
