@@ -46,7 +46,6 @@ from typing import Any
 
 import attrs
 import orjson
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -57,8 +56,6 @@ from cc_campaigns.simulator.faults import TokenBucket
 
 from .conftest import DNC, RUNNING
 from .hostile import Fault, Rig, rig
-
-ISSUE_8 = pytest.mark.xfail(reason="issue 8: engine fixes pending", strict=False)
 
 # -- the profiles -----------------------------------------------------------------------------
 
@@ -732,7 +729,6 @@ def _first_of_each(violations: list[str], keep: int = 3) -> list[str]:
 # -- the tests --------------------------------------------------------------------------------
 
 
-@ISSUE_8
 @FUZZ
 @given(scenarios(proxy=False, interrupts=False, edits=False))
 def test_fuzz_simulator_faults(scenario: Scenario) -> None:
@@ -740,7 +736,6 @@ def test_fuzz_simulator_faults(scenario: Scenario) -> None:
     play(scenario)
 
 
-@ISSUE_8
 @FUZZ
 @given(scenarios(knobs=False, interrupts=False, edits=False))
 def test_fuzz_hostile_answers(scenario: Scenario) -> None:
@@ -748,7 +743,6 @@ def test_fuzz_hostile_answers(scenario: Scenario) -> None:
     play(scenario)
 
 
-@ISSUE_8
 @FUZZ
 @given(scenarios(proxy=False, edits=False))
 def test_fuzz_interruptions(scenario: Scenario) -> None:
@@ -756,7 +750,6 @@ def test_fuzz_interruptions(scenario: Scenario) -> None:
     play(scenario)
 
 
-@ISSUE_8
 @FUZZ
 @given(scenarios(knobs=False, proxy=False, interrupts=False))
 def test_fuzz_source_edits(scenario: Scenario) -> None:
@@ -764,7 +757,6 @@ def test_fuzz_source_edits(scenario: Scenario) -> None:
     play(scenario)
 
 
-@ISSUE_8
 @FUZZ
 @given(scenarios())
 def test_fuzz_everything(scenario: Scenario) -> None:

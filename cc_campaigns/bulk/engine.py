@@ -36,6 +36,7 @@ from ..errors import (
     OutcomeUnknownError,
     RateLimitedError,
     ServerError,
+    SourceError,
     TLSError,
     TransportError,
     UnexpectedResponseError,
@@ -384,7 +385,13 @@ class Engine:
             if options.rejects is not None:
                 self._open_rejects(str(options.rejects))
             chunks = self._chunks(source)
-            leftover = await self._read(chunks, done_windows, maybe_windows)
+            try:
+                leftover = await self._read(chunks, done_windows, maybe_windows)
+            except SourceError as err:
+                # A file that breaks off (a truncated .gz): the batches in flight finish and
+                # are journaled, the rest is not read; the rerun of the mended file resumes.
+                self._stop_with(err, f"the source could not be read to the end: {err}")
+                leftover = None
             while self._tasks:
                 # Finished tasks are taken out here, not by their done callbacks: awaiting
                 # tasks that are already done need not yield to the loop, so a loop that waits
@@ -1206,12 +1213,7 @@ def _same_path(first: str, second: str) -> bool:
 
 def _connect_failed(err: TransportError) -> bool:
     """True when the request never reached the server (so it cannot have been applied)."""
-    if isinstance(err, ConnectError):
-        return True
-    # Sessions of before the error split raised plain TransportErrors: read the cause.
-    cause = err.__cause__
-    name = type(cause).__name__ if cause is not None else ""
-    return name in ("ClientConnectorError", "ClientConnectorDNSError", "ClientConnectorSSLError")
+    return isinstance(err, ConnectError)
 
 
 def is_fatal_default(error: ApiError) -> bool:
