@@ -509,6 +509,54 @@ def test_an_upload_stopped_by_max_errors_resumes_on_the_rerun(
     assert sorted(listed) == [("rejected", line) for line in range(202, 242)]
 
 
+def test_tomorrows_file_under_the_same_name_is_refused_then_restarted(
+    invoke: Callable[..., Result], campaign: Callable[..., int], sim: SimThread, tmp_path: Path
+) -> None:
+    """Issue 8: an interrupted upload's checkpoint met another export.csv: it "resumed",
+    skipped most of the new file, printed success and deleted the checkpoint."""
+    cid = campaign()
+    source = write_csv(tmp_path / "export.csv", [str(i) for i in range(1000, 1300)])
+    checkpoint = Path(f"{source}.ckpt")
+    args = ("upload", str(cid), str(source), "--batch-size", "50", "--concurrency", "1")
+    stopped = invoke(*args, "--max-errors", "0", "--no-progress", input=None)
+    assert stopped.exit_code == 0 and not checkpoint.exists()  # complete: removed
+    # An interrupted run (a stranger trips --max-errors 0 in the second window).
+    write_csv(source, [str(i) for i in range(1000, 1060)] + [str(UNKNOWN + 1)] + ["1100"] * 240)
+    partial = invoke(*args, "--max-errors", "0", "--no-progress")
+    assert partial.exit_code == 1 and checkpoint.exists()
+    before = sim.items_received()
+    write_csv(source, [str(i) for i in range(1400, 1700)])  # tomorrow's export
+    refused = invoke(*args, "--no-progress")
+    assert refused.exit_code == 2, refused.output
+    assert "--restart" in refused.stderr and str(checkpoint) in refused.stderr
+    assert "Traceback" not in refused.output
+    assert sim.items_received() == before  # nothing sent
+    restarted = invoke(*args, "--restart", "--no-progress", "--json")
+    assert restarted.exit_code == 0, restarted.output
+    report = json.loads(restarted.stdout)
+    assert (report["added"], report["resumed"]) == (300, False)
+    assert not checkpoint.exists()
+
+
+def test_an_unreachable_service_exits_3_with_the_report_and_keeps_the_checkpoint(
+    invoke: Callable[..., Result], tmp_path: Path
+) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    source = write_csv(tmp_path / "down.csv", [str(i) for i in range(1000, 1100)])
+    result = invoke(
+        "upload", "1", str(source), "--no-progress", CC_BASE_URL=f"http://127.0.0.1:{port}"
+    )
+    assert result.exit_code == 3, result.output
+    assert "could not reach the service" in result.stderr
+    assert "not sent" in result.stdout and "100" in result.stdout
+    assert Path(f"{source}.ckpt").exists()
+    no_secrets(result)
+
+
 def test_upload_to_a_stopped_campaign_shows_the_report_and_the_error(
     invoke: Callable[..., Result], campaign: Callable[..., int], tmp_path: Path
 ) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ..bulk import BulkReport, read_customers
-from ..errors import ApiError, SourceError
+from ..errors import CampaignsError, SourceError
 from .context import (
     EXIT_CODES_HELP,
     CliState,
@@ -151,6 +151,12 @@ def _common_options(function: Callable[..., Any]) -> Callable[..., Any]:
             type=click.IntRange(min=0),
             help="Stop after this many items failed (invalid, rejected, unknown).",
         ),
+        click.option(
+            "--restart",
+            is_flag=True,
+            help="Start over: forget what the checkpoint says (it belongs to another file, or "
+            "you want everything sent again).",
+        ),
         click.option("--json", "as_json", is_flag=True, help="Print the report as JSON."),
         click.option(
             "--progress/--no-progress",
@@ -198,6 +204,7 @@ def upload(
     no_checkpoint: bool,
     rejects: Path | None,
     max_errors: int | None,
+    restart: bool,
     dry_run: bool,
     as_json: bool,
     progress: bool,
@@ -210,7 +217,8 @@ def upload(
 
     A checkpoint (FILE.ckpt by default) records every finished batch: after Ctrl-C, --max-errors
     or a crash, run the same command again and it resumes where it stopped, without sending
-    anything twice. It is deleted once the upload has completed.
+    anything twice. It is deleted once every item has its final answer; a checkpoint of
+    another file is refused (exit 2): --restart starts over.
     """
     journal: Path | None = checkpoint
     if no_checkpoint or dry_run:
@@ -231,6 +239,7 @@ def upload(
             checkpoint=journal,
             rejects=rejects,
             max_errors=max_errors,
+            restart=restart,
             on_progress=display,
             dry_run=dry_run,
             stop=stop,
@@ -262,6 +271,7 @@ def remove(
     checkpoint: Path | None,
     rejects: Path | None,
     max_errors: int | None,
+    restart: bool,
     as_json: bool,
     progress: bool,
 ) -> None:
@@ -287,6 +297,7 @@ def remove(
             checkpoint=checkpoint,
             rejects=rejects,
             max_errors=max_errors,
+            restart=restart,
             on_progress=display,
             stop=stop,
         )
@@ -321,9 +332,9 @@ def _run(
 
     try:
         report = run_bulk(main, on_interrupt=interrupted)
-    except ApiError as err:
-        # A fatal whole-request error (campaign stopped, credentials...): show what was done,
-        # then the error itself.
+    except CampaignsError as err:
+        # An error that ended the job (campaign stopped, credentials, the service unreachable,
+        # a file that broke off...): show what was done, then the error itself.
         partial = getattr(err, "report", None)
         if isinstance(partial, BulkReport):
             _show(partial, as_json=as_json, checkpoint_removed=False)
@@ -334,13 +345,14 @@ def _run(
         fail(
             f"interrupted after {done:,} items; {_how_to_resume(checkpoint)}.", ExitCode.INTERRUPTED
         )
-    complete = not report.aborted and report.checkpoint is not None
+    unsettled = report.unknown + report.not_sent
+    complete = not report.aborted and not unsettled and report.checkpoint is not None
     if complete and report.checkpoint:
-        # Nothing is left to resume, and a later upload of an edited file must not skip rows
-        # because of this run.
+        # Nothing is left to resume, and tomorrow's file under the same name starts afresh
+        # (a checkpoint kept would refuse it as another source).
         Path(report.checkpoint).unlink(missing_ok=True)
     _show(report, as_json=as_json, checkpoint_removed=complete)
-    if report.aborted:
+    if report.aborted or (unsettled and report.checkpoint):
         _resume_hint(label, report)
     failed = report_failed(report)
     if failed and not report.rejects and not as_json:
@@ -365,7 +377,8 @@ def _how_to_resume(checkpoint: str | Path | None) -> str:
 
 
 def _resume_hint(label: str, report: BulkReport) -> None:
-    reason = report.abort_reason or "aborted"
+    unsettled = report.unknown + report.not_sent
+    reason = report.abort_reason or f"{unsettled:,} items have no final answer yet"
     click.echo(
         f"The {label} did not finish ({reason}); {_how_to_resume(report.checkpoint)}.",
         err=True,

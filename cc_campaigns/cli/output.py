@@ -270,8 +270,8 @@ def item_results_table(results: Sequence[ItemResult], sent: Sequence[Any]) -> Ta
 _NOTES = {
     "duplicate_in_input": "sent once",
     "invalid": "bad id, schedule or row: never sent",
-    "unknown": "outcome still unknown after every retry",
-    "not_sent": "never attempted",
+    "unknown": "may have been applied: a rerun with the checkpoint resends and confirms",
+    "not_sent": "not applied: a rerun with the checkpoint sends them",
 }
 #: The reason the engine gives the items a dry run holds back.
 DRY_RUN_REASON = "dry run: not sent"
@@ -332,7 +332,13 @@ def report_table(report: BulkReport, *, checkpoint_removed: bool = False) -> Tab
     table.add_row(
         "elapsed", f"{report.elapsed:,.1f} s", f"{report.records_per_second:,.0f} items/s"
     )
-    if report.resumed:
+    if report.already_complete:
+        table.add_row(
+            "complete",
+            f"{report.resumed_items:,}",
+            "the checkpoint's finished upload: nothing sent",
+        )
+    elif report.resumed:
         table.add_row("resumed", f"{report.resumed_items:,}", "items restored from the checkpoint")
     if report.aborted:
         table.add_row("stopped", "", report.abort_reason or "aborted")
@@ -340,7 +346,9 @@ def report_table(report: BulkReport, *, checkpoint_removed: bool = False) -> Tab
         note = " (complete: removed)" if checkpoint_removed else ""
         table.add_row("checkpoint", "", report.checkpoint + note)
     if report.rejects:
-        table.add_row("rejects", "", report.rejects)
+        partial = report.rejects_partial
+        note = f" (this run's items; {partial:,} of earlier runs are not in it)" if partial else ""
+        table.add_row("rejects", "", report.rejects + note)
     return table
 
 

@@ -604,6 +604,12 @@ def _count_targets(source: str, *, column: str | int | None, encoding: str) -> i
     "them twice). Without it the listing is still done when resuming from a checkpoint.",
 )
 @click.option("--dry-run", is_flag=True, help="Read and validate the file and count; send nothing.")
+@click.option(
+    "--restart",
+    is_flag=True,
+    help="Start over: forget what the checkpoint says (it belongs to another file, or you "
+    "want everything sent again).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
     "--progress/--no-progress",
@@ -626,6 +632,7 @@ def upload(
     max_errors: int | None,
     skip_existing: bool,
     dry_run: bool,
+    restart: bool,
     as_json: bool,
     progress: bool,
 ) -> None:
@@ -640,8 +647,9 @@ def upload(
     VoIPbin takes one target per request, about 16 a second. A checkpoint (FILE.ckpt by
     default) records every finished target: after Ctrl-C, --max-errors or a crash, run the same
     command again and it resumes where it stopped; targets the stopped run sent but did not
-    record are found in the outdial, not added twice. It is deleted once the upload has
-    completed. The outdial must not be in use by a running campaign.
+    record are found in the outdial, not added twice. It is deleted once every target has its
+    final answer; a checkpoint of another file is refused (exit 2): --restart starts over.
+    The outdial must not be in use by a running campaign.
     """
     journal: Path | None = checkpoint
     if no_checkpoint or dry_run:
@@ -667,6 +675,7 @@ def upload(
                 skip_existing=True if skip_existing else None,
                 on_progress=display,
                 dry_run=dry_run,
+                restart=restart,
                 stop=stop,
                 total=total,
             )
