@@ -287,3 +287,29 @@ async def test_connect_errors_are_never_maybe_applied() -> None:
         adapter, list(range(10)), BulkOptions(batch_size=10, concurrency=1, retry=fast(5))
     )
     assert report.added == 10 and report.confirmed_on_retry == 0
+
+
+async def test_a_stopped_campaign_answering_500_stops_the_upload_with_the_real_reason(
+    tmp_path: Path,
+) -> None:
+    """End to end against the simulator's OpenAPI variant (stopped = 500 "Internal server
+    error"): the engine looks at the campaign once and raises CampaignStoppedError instead of
+    spending its budget and reporting everything unknown."""
+    from cc_campaigns import CampaignStatus
+    from cc_campaigns.simulator.variants import Variants
+
+    from .conftest import STOPPED
+
+    async with make_simulator(variants=Variants(stopped_status=500)) as sim:
+        populate(sim)
+        async with make_client(sim) as cc:
+            with pytest.raises(CampaignStoppedError) as caught:
+                await cc.bulk_add(
+                    STOPPED, range(1, 2001), batch_size=10, concurrency=1, retry=fast(50),
+                    checkpoint=tmp_path / "ck",
+                )  # fmt: skip
+    report = caught.value.report
+    assert report.balanced and report.added == 0
+    assert sim.stats.requests <= 3 + 1 + 1  # three 500s, one look, at most one more in flight
+    assert sim.campaign_status(STOPPED) == CampaignStatus.MANUAL_STOPPED
+    assert sim.campaign_customers(STOPPED) == []
