@@ -12,6 +12,7 @@ import functools
 import gzip
 import io
 import json
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,7 +23,7 @@ from click.testing import CliRunner, Result
 from cc_campaigns import CampaignsClient, CampaignStatus, RecordStatus
 from cc_campaigns.cli import app, context
 from cc_campaigns.cli.app import cli
-from cc_campaigns.cli.config import ConfigFile, load_config, resolve
+from cc_campaigns.cli.config import ConfigError, ConfigFile, load_config, resolve
 from cc_campaigns.simulator import Simulator
 
 from .cli_support import SimThread as BaseSimThread
@@ -679,6 +680,15 @@ def test_a_config_profile(
     no_secrets(shared)
 
 
+@pytest.mark.skipif(sys.version_info >= (3, 11), reason="3.10 only: no tomllib")
+def test_a_toml_config_on_python_310_says_to_use_ini(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[default]\nplatform = "na12"\n')
+    with pytest.raises(ConfigError, match=r"Python 3\.11"):
+        load_config(config)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="TOML configs need tomllib (3.11+)")
 def test_a_toml_config(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[default]\nplatform = "na12"\nusername = "acme"\n\n[eu]\nplatform = "eu5"\n')
