@@ -281,7 +281,13 @@ class AddCustomers(_EightByEight):
         answer = await self.session.send(
             "POST", f"/api/tstats/campaigns/{self.target}/customers", body=body, write=True
         )
-        return read_add_answer(answer, payloads)
+        answers = read_add_answer(answer, payloads)
+        if answers is None:
+            return None
+        # A per-item message is the service's text too: a token it echoes is masked (before
+        # any cut) like in an error body, before it reaches a report, a log or a rejects file.
+        redact = getattr(self.session, "redact", str)
+        return [(status, clip(redact(m)) if m else m) for status, m in answers]
 
     def classify(self, status: int, message: str | None) -> Verdict:
         if is_duplicate_message(message):

@@ -406,7 +406,7 @@ class Engine:
             # rejects file (unsettled windows, then the unread rest) is cut on resume.
             self._write_deferred()
             if leftover is not None:
-                await self._drain(leftover, chunks)
+                await self._drain(leftover, chunks, done_windows)
             elif self._complete_now():
                 assert self._journal is not None
                 self._journal.complete(self._source_end or 0)
@@ -652,6 +652,12 @@ class Engine:
             self._source_end = position
             if verifier is not None:
                 verifier.finish(position)
+        elif verifier is not None and position < verifier.covered:
+            # Cut before the journaled part was re-read (max_records, a stop): what was read
+            # is not verified, so none of it is sent.
+            self._abort(
+                self._abort_reason or "stopped before the source was checked against the checkpoint"
+            )
         batch.end = max(batch.start, position)
         if batch.end > batch.start:
             if window is not None:
@@ -675,18 +681,28 @@ class Engine:
             await self._dispatch(batch)
 
     async def _drain(
-        self, leftover: tuple[int, list[Any]], chunks: AsyncIterator[list[Any]]
+        self, leftover: tuple[int, list[Any]], chunks: AsyncIterator[list[Any]], done: Intervals
     ) -> None:
         """Account for the unread rest of the source as ``not_sent`` (streamed to the rejects
-        file when there is one, only counted otherwise)."""
+        file when there is one, only counted otherwise). Positions the checkpoint holds as
+        settled are skipped: their counts were restored already."""
         reason = self._abort_reason or "not sent"
         position, items = leftover
         first = True
+        report = self.report
         while True:
-            if items:
+            if len(done):
+                kept = [
+                    (offset, raw)
+                    for offset, raw in enumerate(items)
+                    if not done.contains_increasing(position + offset)
+                ]
+            else:
+                kept = list(enumerate(items))
+            if kept:
                 if self._rejects is not None or first:
                     outcomes = []
-                    for offset, raw in enumerate(items):
+                    for offset, raw in kept:
                         ident, schedule, line = self.adapter.raw_id(raw)
                         outcomes.append(
                             ItemOutcome(
@@ -702,12 +718,11 @@ class Engine:
                     if self._rejects is not None:
                         self._rejects.write(outcomes)
                     first = False
-                report = self.report
-                report.submitted += len(items)
-                report.not_sent += len(items)
-                report.reasons[reason] = report.reasons.get(reason, 0) + len(items)
-                position += len(items)
+                report.submitted += len(kept)
+                report.not_sent += len(kept)
+                report.reasons[reason] = report.reasons.get(reason, 0) + len(kept)
                 self._progress()
+            position += len(items)
             try:
                 items = await anext(chunks)
             except StopAsyncIteration:
