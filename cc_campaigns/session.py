@@ -160,6 +160,9 @@ class Response:
             return None
         try:
             if exact and _LONG_DIGITS in self.body.translate(_DIGITS_AS_ZERO):
+                # orjson first, for its depth limit (1,024 levels) on every Python: the
+                # standard library's own limit depends on the version and the stack.
+                orjson.loads(self.body)
                 return json.loads(self.body)
             return orjson.loads(self.body)
         except RecursionError:
