@@ -230,6 +230,22 @@ def decode_8x8_error(body: bytes) -> tuple[str | None, str | None, str | None]:
     return None, None, None
 
 
+#: 4xx statuses that mean the same whoever answers them (credentials, a proxy's login, a rate
+#: limit): their body need not be the API's.
+_STATUSES_THAT_SPEAK = frozenset({401, 403, 407, 429})
+
+
+def _api_body(body: bytes) -> bool:
+    """Whether an error body can be the API's: empty (the status speaks alone, as in the
+    vendor's examples) or a JSON object (8x8 ``{"message"}``, VoIPbin's error envelope)."""
+    if not body.strip():
+        return True
+    try:
+        return isinstance(orjson.loads(body), dict)
+    except orjson.JSONDecodeError:
+        return False
+
+
 _TLS_ERRORS = (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch)
 #: aiohttp 3.10+ tells a connect timeout (nothing was sent) from a read timeout.
 _CONNECT_TIMEOUT: type[BaseException] | None = getattr(aiohttp, "ConnectionTimeoutError", None)
@@ -554,6 +570,17 @@ class Session:
                 url=url,
                 excerpt=self.excerpt,
             )
+        if 400 <= status < 500 and status not in _STATUSES_THAT_SPEAK and not _api_body(raw):
+            # A 4xx page that is not the API's (a wrong base path's 404, a proxy's HTML 413):
+            # the API never saw the request, so it is no refusal of anything it holds.
+            raise Response(
+                status=status,
+                body=raw,
+                headers=answer_headers,
+                method=method,
+                url=url,
+                excerpt=self.excerpt,
+            ).unexpected(f"a {status} answer without the API's error body")
         message, reason, request_id = self._error_decoder(raw)
         raise error_for(
             status,

@@ -313,3 +313,13 @@ async def test_a_stopped_campaign_answering_500_stops_the_upload_with_the_real_r
     assert sim.stats.requests <= 3 + 1 + 1  # three 500s, one look, at most one more in flight
     assert sim.campaign_status(STOPPED) == CampaignStatus.MANUAL_STOPPED
     assert sim.campaign_customers(STOPPED) == []
+
+
+async def test_a_proxy_408_is_resent_not_rejected() -> None:
+    """408 Request Timeout: a proxy gave up waiting; the API may have acted. Resent (and
+    counted maybe-applied), never "rejected by server"."""
+    adapter = Failing(lambda: ApiError("Request Timeout", status=408), fails=lambda n: n == 1)
+    report = await run_bulk(
+        adapter, list(range(10)), BulkOptions(batch_size=10, concurrency=1, retry=fast(3))
+    )
+    assert (report.added, report.rejected, adapter.requests) == (10, 0, 2)

@@ -92,10 +92,6 @@ async def run_ledger(adapter: Ledger, source: Any, **options: Any) -> BulkReport
 # -- 1. a whole-request 4xx that is not the API's answer is counted "rejected", for good -------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: a non-API whole-request 4xx is counted rejected, never resent",
-)
 async def test_a_404_from_a_wrong_base_path_is_not_a_refusal_of_every_item(
     tmp_path: Path,
 ) -> None:
@@ -120,10 +116,6 @@ async def test_a_404_from_a_wrong_base_path_is_not_a_refusal_of_every_item(
         assert set(sim.campaign_customers(RUNNING)) == set(source), report.summary()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: a proxy 413 is read as a per-item refusal (rejected, settled, never resent)",
-)
 async def test_a_proxy_413_is_not_a_refusal_of_every_item(tmp_path: Path) -> None:
     """A reverse proxy in front of the API refuses a large body with its own HTML 413. The
     engine reads it as the service's answer for every item of the batch: all "rejected",

@@ -452,7 +452,9 @@ async def test_an_error_body_is_read_only_in_part() -> None:
     text = "No. " * 100_000
 
     async with (
-        Script(lambda r: web.Response(status=400, text=text)) as api,
+        # 401: a status whose text body is read as the message whoever sent it (a 400 in
+        # plain text is not the API's answer: UnexpectedResponseError, tested elsewhere).
+        Script(lambda r: web.Response(status=401, text=text)) as api,
         make_client(api) as cc,
     ):
         with pytest.raises(ApiError) as caught:
@@ -532,3 +534,32 @@ async def test_a_timeout_is_a_request_timeout() -> None:
 )
 def test_is_transient_for_the_new_errors(error: BaseException, transient: bool) -> None:
     assert is_transient(error) is transient
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "expected"),
+    [
+        (404, "404: Not Found", "text/plain", UnexpectedResponseError),  # a wrong base path
+        (413, "<html><h1>413 Request Entity Too Large</h1></html>", "text/html", None),
+        (400, '{"message": "Invalid customer list provided."}', "application/json", None),
+        (404, "", "application/json", None),  # the OpenAPI's empty 404: the status speaks
+        (401, "<html>Log in</html>", "text/html", None),  # credentials, whoever answers
+    ],
+    ids=["text-404", "html-413", "api-400", "empty-404", "html-401"],
+)
+async def test_a_4xx_page_that_is_not_the_apis_is_an_unexpected_answer(
+    status: int, body: str, content_type: str, expected: type[Exception] | None
+) -> None:
+    """Issue 8 review: a proxy's or a wrong path's 4xx page was read as the API's refusal, and
+    the bulk engine counted every item of the batch "rejected by server", for good."""
+    async with (
+        Script(lambda r: web.Response(status=status, text=body, content_type=content_type)) as api,
+        make_client(api) as cc,
+    ):
+        with pytest.raises(ApiError) as caught:
+            await cc.get_campaign(1)
+    is_page = status in (404, 413) and body.strip() and not body.startswith("{")
+    assert isinstance(caught.value, UnexpectedResponseError) == bool(is_page)
+    assert caught.value.status == status
+    if expected is not None:
+        assert isinstance(caught.value, expected)

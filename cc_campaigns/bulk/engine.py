@@ -1000,9 +1000,14 @@ class Engine:
         # "Duplicate customer" on the resend is counted. A connection that never opened
         # cannot have applied anything.
         maybe_applied = (
-            isinstance(err, (OutcomeUnknownError, UnexpectedResponseError))
+            isinstance(err, OutcomeUnknownError)
+            # A 2xx or 3xx that is not the API's may hide an applied write; a 4xx page from a
+            # proxy or a wrong path was never seen by the API.
+            or (isinstance(err, UnexpectedResponseError) and (err.status or 0) < 400)
             or (isinstance(err, TransportError) and not _connect_failed(err))
             or (isinstance(err, ServerError) and err.status != 503)
+            # 408 Request Timeout: a proxy gave up waiting, the API may have acted.
+            or (isinstance(err, ApiError) and err.status == 408)
         )
         throttled = isinstance(err, RateLimitedError) or (
             isinstance(err, ServerError) and err.status == 503
@@ -1010,7 +1015,9 @@ class Engine:
         retryable = (
             maybe_applied
             or throttled
-            or isinstance(err, (TransportError, ServerError, RateLimitedError))
+            or isinstance(
+                err, (TransportError, ServerError, RateLimitedError, UnexpectedResponseError)
+            )
         )
         self.limiter.release(ticket, throttled=throttled, success=False)
         if throttled:
