@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cc_campaigns import CheckpointMismatchError, read_customers
+from cc_campaigns import CheckpointMismatchError, RetryPolicy, read_customers
 from cc_campaigns.bulk import BulkOptions, SourceRow, run_bulk
 from cc_campaigns.bulk.journal import FORMAT, Journal, item_text, items_text
 from cc_campaigns.simulator import Simulator
@@ -294,3 +294,83 @@ async def test_file_rows_and_plain_values_of_a_window_digest_alike(tmp_path: Pat
     resumed.prepare = Stopping().prepare  # type: ignore[method-assign]
     report = await run_bulk(resumed, _rows(values), BulkOptions(checkpoint=checkpoint))
     assert report.resumed and report.added == 2000 and resumed.sent == 2000 - first.added
+
+
+async def test_a_mismatch_leaves_the_rejects_file_as_it_was(tmp_path: Path) -> None:
+    checkpoint, rejects = tmp_path / "ck", tmp_path / "rejects.csv"
+    async with make_simulator() as sim:
+        populate(sim)
+        await interrupted_upload(sim, [*range(1, 300), 5000], checkpoint, after=100)
+        async with make_client(sim) as cc:
+            await cc.bulk_add(
+                RUNNING, [*range(1, 300), 5000], checkpoint=checkpoint, rejects=rejects
+            )
+        assert rejects.read_text().count("\n") == 2  # header + 5000 (not in the CRM)
+        before = (rejects.read_bytes(), checkpoint.read_bytes())
+        async with make_client(sim) as cc:
+            with pytest.raises(CheckpointMismatchError):
+                await cc.bulk_add(RUNNING, range(2, 302), checkpoint=checkpoint, rejects=rejects)
+    assert (rejects.read_bytes(), checkpoint.read_bytes()) == before
+
+
+class _Lapsing:
+    """An item whose validity can lapse between runs (a schedule that passes)."""
+
+    valid = True
+
+    def __init__(self, ident: int) -> None:
+        self.ident = ident
+
+    def __repr__(self) -> str:
+        return f"_Lapsing({self.ident})"
+
+
+async def test_a_repeat_whose_first_occurrence_lapsed_is_sent_once_across_three_runs(
+    tmp_path: Path,
+) -> None:
+    """Run 1: the window of an item's first occurrence fails (not sent), its repeat is settled
+    as a duplicate. Run 2: the first occurrence is invalid now, so the repeat is sent. Run 3:
+    nothing is sent twice and the counts stay one per item."""
+    from cc_campaigns.bulk import Verdict
+    from cc_campaigns.errors import ValidationError
+
+    campaign: set[int] = set()
+
+    class Service(FakeAdapter):
+        down = True
+
+        def prepare(self, raw: Any) -> tuple[int | None, Any]:
+            if isinstance(raw, _Lapsing):
+                if not raw.valid:
+                    raise ValidationError("schedule is in the past")
+                return raw.ident, raw.ident
+            return super().prepare(raw)
+
+        async def send(self, payloads: list[Any], body: bytes | None) -> Any:
+            if self.down and 7 in payloads and 11 not in payloads:
+                return [(503, "Service unavailable")] * len(payloads)
+            answers: list[tuple[int, str | None]] = []
+            for item in payloads:
+                answers.append((400, "Duplicate") if item in campaign else (200, None))
+                campaign.add(item)
+            self.sent += len(payloads)
+            return answers
+
+        def classify(self, status: int, message: str | None) -> Verdict:
+            return Verdict.THROTTLE if status == 503 else Verdict.PRESENT
+
+    first_seen = _Lapsing(7)
+    source: list[Any] = [first_seen, *range(1, 7), 8, 9, 10, 7, *range(11, 20)]
+    options = BulkOptions(checkpoint=tmp_path / "ck", batch_size=10, concurrency=1,
+                          retry=RetryPolicy(attempts=1))  # fmt: skip
+    first = await run_bulk(Service(), source, options)
+    assert (first.not_sent, first.duplicate_in_input, first.added) == (10, 1, 9)
+    first_seen.valid = False
+    service = Service()
+    service.down = False
+    second = await run_bulk(service, source, options)
+    assert 7 in campaign and second.balanced and second.submitted == 20
+    assert (second.invalid, second.duplicate_in_input, second.added) == (1, 0, 19)
+    third = await run_bulk(Service(), source, options)
+    assert third.already_complete and third.balanced
+    assert (third.invalid, third.duplicate_in_input, third.added) == (1, 0, 19)

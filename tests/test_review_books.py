@@ -183,10 +183,6 @@ async def test_a_stop_while_a_resume_rereads_does_not_count_settled_items_twice(
 # -- 3. the rejects file of a resumed upload misses the items of a run that wrote none --------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: a run without a rejects file journals no rf change",
-)
 async def test_the_rejects_file_is_complete_after_a_run_without_one(tmp_path: Path) -> None:
     """Run 1 writes rejects.csv, run 2 (same checkpoint) writes no rejects file, run 3 names
     rejects.csv again. Run 3 continues the file where run 1 left it and says "every item not
@@ -237,10 +233,6 @@ async def test_a_changed_source_is_not_sent_when_max_records_cuts_a_journaled_wi
 # -- 5. a repeat settled as duplicate_in_input whose first occurrence is never sent -----------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: a settled repeat whose first occurrence is re-judged on resume",
-)
 async def test_a_repeat_is_sent_when_its_first_occurrence_turns_invalid_on_resume(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -316,9 +308,6 @@ async def test_a_token_echoed_in_a_per_item_message_is_masked(
         assert DATA_TOKEN not in shown
 
 
-@pytest.mark.xfail(
-    strict=True, reason="review: the rejects shortfall of a path change is not journaled"
-)
 async def test_the_rejects_file_of_a_rerun_after_a_path_change_does_not_claim_completeness(
     tmp_path: Path,
 ) -> None:
@@ -341,7 +330,6 @@ async def test_the_rejects_file_of_a_rerun_after_a_path_change_does_not_claim_co
     assert set(rejects_ids(r1)) == {"5", "15", "25"} or again.rejects_partial > 0, again.summary()
 
 
-@pytest.mark.xfail(strict=True, reason="review: max_errors counts restored refusals on rerun")
 async def test_a_rerun_with_max_errors_finishes_the_job(tmp_path: Path) -> None:
     """Run 1 stops after more than max_errors=3 refusals and says "run again with the same
     checkpoint". Every rerun restores those 5 refusals into the error count, so the first

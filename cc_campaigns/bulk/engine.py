@@ -199,7 +199,8 @@ class BulkOptions:
     checkpoint: str | Path | None = None
     #: File (CSV or .jsonl) that receives every item that was not added.
     rejects: str | Path | None = None
-    #: Abort once more than this many items ended invalid, rejected or unknown.
+    #: Abort once more than this many items of this run ended invalid, rejected or unknown
+    #: (items restored from the checkpoint do not count: a rerun must be able to finish).
     max_errors: int | None = attrs.field(default=None, validator=_optional_non_negative)
     #: Called with a :class:`Progress` at most a few times a second.
     on_progress: Callable[[Progress], Any] | None = None
@@ -262,7 +263,9 @@ class _Batch:
         "local_counts",
         "maybe",
         "payloads",
+        "repeats",
         "requests",
+        "resent",
         "start",
         "throttled",
         "unsettled",
@@ -286,6 +289,10 @@ class _Batch:
         self.unsettled = False
         #: The digest of the window's items (checkpointed runs only).
         self.digest = ""
+        #: Positions of the window's items counted ``duplicate_in_input``.
+        self.repeats: list[int] = []
+        #: Positions the checkpoint counted repeats that this window sends after all.
+        self.resent: list[int] = []
 
 
 class Engine:
@@ -346,6 +353,7 @@ class Engine:
         self._server_errors = 0
         self._diagnosed = False
         self._source_end: int | None = None
+        self._outputs_open = False
 
     # -- the run ------------------------------------------------------------------------
 
@@ -366,6 +374,7 @@ class Engine:
         self._total = total
         done_windows = Intervals()
         maybe_windows = Intervals()
+        state = JournalState()
         try:
             if options.checkpoint is not None and not options.dry_run:
                 self._journal = Journal(
@@ -382,11 +391,11 @@ class Engine:
                 self._restore(state)
                 if state.windows:
                     self._verifier = _Verifier(state, str(options.checkpoint))
-            if options.rejects is not None:
-                self._open_rejects(str(options.rejects))
             chunks = self._chunks(source)
             try:
-                leftover = await self._read(chunks, done_windows, maybe_windows)
+                repeats = state.repeat_intervals if self._journal is not None else Intervals()
+                leftover = await self._read(chunks, done_windows, maybe_windows, repeats)
+                self._open_outputs()
             except SourceError as err:
                 # A file that breaks off (a truncated .gz): the batches in flight finish and
                 # are journaled, the rest is not read; the rerun of the mended file resumes.
@@ -449,27 +458,48 @@ class Engine:
         report.resumed = restored > 0 or bool(state.started)
         report.resumed_items = restored
         report.already_complete = state.complete is not None
-        self._errors = report.invalid + report.rejected + report.unknown
+        # max_errors counts this run's failures: the refusals restored from the checkpoint
+        # would stop every rerun at its first window.
         self._done = restored
 
-    def _open_rejects(self, path: str) -> None:
-        """Open the rejects file: continued where the checkpoint's settled windows end when it
-        is the file of the earlier runs, else started anew (and the report says it lists only
-        this run's items, if earlier runs left items out of it)."""
-        journal = self._journal
+    def _open_outputs(self) -> None:
+        """Open the rejects file and record it in the checkpoint, once: at the first dispatch,
+        after a resumed source was checked (a mismatch leaves both files as they were)."""
+        if self._outputs_open:
+            return
+        self._outputs_open = True
+        rejects = self.options.rejects
+        if rejects is not None or self._journal is not None:
+            self._open_rejects(None if rejects is None else str(rejects))
+
+    def _open_rejects(self, path: str | None) -> None:
+        """Open this run's rejects file (``None``: none) and record it in the checkpoint.
+
+        The file of the earlier runs is continued where their settled windows end; another
+        file (or one shorter than the checkpoint says) starts anew. Either way the report says
+        how many items of the earlier runs the file lacks (``rejects_partial``), and so does
+        the checkpoint, for the runs after this one."""
+        journal, report = self._journal, self.report
         offset = None
+        missing = 0
         if journal is not None and journal.resuming:
-            earlier = journal.state.rejects_path
-            if earlier is not None and _same_path(earlier, path):
-                offset = journal.state.rejects_offset or 0
+            state = journal.state
+            earlier = state.rejects_path
+            if (
+                path is not None
+                and earlier is not None
+                and _same_path(earlier, path)
+                and _size(path) >= (state.rejects_offset or 0)
+            ):
+                offset = state.rejects_offset or 0
+                missing = state.rejects_missing
             else:
-                report = self.report
-                restored_failures = report.resumed_items - report.added
-                if restored_failures > 0:
-                    report.rejects_partial = restored_failures
-        self._rejects = RejectsWriter(path, resume_offset=offset)
+                missing = report.resumed_items - report.added
+        if path is not None:
+            self._rejects = RejectsWriter(path, resume_offset=offset)
+            report.rejects_partial = missing
         if journal is not None:
-            journal.rejects_file(path)
+            journal.rejects_file(path, missing)
 
     def _complete_now(self) -> bool:
         """Whether this run settled the last items of a checkpointed upload: the whole source
@@ -513,7 +543,11 @@ class Engine:
             yield chunk
 
     async def _read(
-        self, chunks: AsyncIterator[list[Any]], done: Intervals, maybe: Intervals
+        self,
+        chunks: AsyncIterator[list[Any]],
+        done: Intervals,
+        maybe: Intervals,
+        repeated: Intervals,
     ) -> tuple[int, list[Any]] | None:
         """The reading loop: the hot path, one iteration per source item.
 
@@ -607,6 +641,7 @@ class Engine:
                     maybe_here = False
                     if verifier is not None:
                         verifier.feed(here, raw)
+                    resend = False
                     if resuming:
                         if done.contains_increasing(here):
                             if add_seen is not None:
@@ -614,15 +649,26 @@ class Engine:
                                     key = prepare(raw)[0]
                                 except ValidationError:
                                     key = None
-                                if key is not None:
-                                    add_seen(key)
-                            if batch.start == here:
-                                batch.start = position
+                                # A repeat the checkpoint counted whose first occurrence no
+                                # longer counts (it was never settled and is invalid now, a
+                                # schedule that passed): this one is sent after all.
+                                resend = (
+                                    key is not None
+                                    and add_seen(key)
+                                    and repeated.contains_increasing(here)
+                                )
+                            if not resend:
+                                if batch.start == here:
+                                    batch.start = position
+                                    continue
+                                if window is not None:
+                                    window.update(item_text(raw) + "\n")
                                 continue
-                            if window is not None:
-                                window.update(item_text(raw) + "\n")
-                            continue
-                        maybe_here = maybe.contains_increasing(here)
+                            # Its window takes the repeat back: the counts stay one per item.
+                            batch.local_counts[Bucket.DUPLICATE_IN_INPUT] -= 1
+                            batch.resent.append(here)
+                        else:
+                            maybe_here = maybe.contains_increasing(here)
                     if window is not None:
                         window.update(item_text(raw) + "\n")
                     try:
@@ -630,7 +676,11 @@ class Engine:
                     except ValidationError as err:
                         self._local(batch, raw, here, Bucket.INVALID, err.reason)
                     else:
-                        if add_seen is not None and key is not None and not add_seen(key):
+                        if resend:
+                            add_payload(payload)
+                            add_line(raw.line if raw.__class__ is SourceRow else position)
+                            count += 1
+                        elif add_seen is not None and key is not None and not add_seen(key):
                             self._local(batch, raw, here, Bucket.DUPLICATE_IN_INPUT, None)
                         else:
                             if maybe_here:
@@ -739,6 +789,8 @@ class Engine:
         )
         batch.local.append(outcome)
         batch.local_counts[bucket] += 1
+        if bucket is Bucket.DUPLICATE_IN_INPUT:
+            batch.repeats.append(position)
 
     def _write_deferred(self) -> None:
         if self._rejects is not None and self._deferred:
@@ -746,6 +798,7 @@ class Engine:
         self._deferred = []
 
     async def _dispatch(self, batch: _Batch) -> None:
+        self._open_outputs()
         await self._windows.acquire()
         stop = self.options.stop
         if stop is not None and stop.is_set():
@@ -1093,6 +1146,8 @@ class Engine:
                 confirmed_on_retry=confirmed,
                 rejects_offset=self._rejects.offset if self._rejects is not None else None,
                 digest=batch.digest,
+                repeats=batch.repeats,
+                resent=batch.resent,
             )
         for bucket, value in counts.items():
             setattr(report, bucket.value, getattr(report, bucket.value) + value)
@@ -1223,6 +1278,13 @@ class _Verifier:
 def _line_of(raw: Any, position: int) -> int:
     line = raw.line if raw.__class__ is SourceRow else None
     return line or position + 1
+
+
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return -1
 
 
 def _same_path(first: str, second: str) -> bool:

@@ -152,6 +152,9 @@ class JournalState:
         #: The rejects file of the runs so far, and how far it holds settled windows' items.
         self.rejects_path: str | None = None
         self.rejects_offset: int | None = None
+        #: Items of settled windows that are not in that rejects file (an earlier run wrote
+        #: another one, or none).
+        self.rejects_missing = 0
         self.retries = 0
         self.batches = 0
         self.requests = 0
@@ -159,10 +162,18 @@ class JournalState:
         self.confirmed_on_retry = 0
         #: Set when every window of the source was settled: the source's item count.
         self.complete: int | None = None
+        #: Positions counted ``duplicate_in_input`` in settled windows.
+        self.repeats: list[int] = []
+        #: Of those, the ones a later run sent after all (their first occurrence lapsed).
+        self.resent: set[int] = set()
 
     @property
     def done_intervals(self) -> Intervals:
         return Intervals(self.done)
+
+    @property
+    def repeat_intervals(self) -> Intervals:
+        return Intervals([(p, p + 1) for p in self.repeats if p not in self.resent])
 
     @property
     def pending_intervals(self) -> Intervals:
@@ -275,8 +286,11 @@ class Journal:
             window = (int(entry["d"][0]), int(entry["d"][1]))
             counts = {str(k): int(v) for k, v in entry.get("c", {}).items()}
             reasons = {str(k): int(v) for k, v in entry.get("r", {}).items()}
+            repeats = [int(p) for p in entry.get("dp", ())]
             state.done.append(window)
             state.windows[window] = str(entry.get("h", ""))
+            state.repeats.extend(repeats)
+            state.resent.update(int(p) for p in entry.get("rs", ()))
             for key, value in counts.items():
                 state.counts[key] = state.counts.get(key, 0) + value
             for key, value in reasons.items():
@@ -296,6 +310,7 @@ class Journal:
             if path != state.rejects_path:
                 state.rejects_path = None if path is None else str(path)
                 state.rejects_offset = None
+            state.rejects_missing = int(entry.get("m", 0))
         elif "complete" in entry:
             state.complete = int(entry["complete"])
 
@@ -363,8 +378,14 @@ class Journal:
         confirmed_on_retry: int,
         rejects_offset: int | None,
         digest: str = "",
+        repeats: list[int] | None = None,
+        resent: list[int] | None = None,
     ) -> None:
         entry: dict[str, Any] = {"d": [start, end], "h": digest, "c": counts}
+        if repeats:
+            entry["dp"] = repeats
+        if resent:
+            entry["rs"] = resent
         if reasons:
             entry["r"] = reasons
         if retries:
@@ -379,10 +400,10 @@ class Journal:
             entry["rj"] = rejects_offset
         self._append(entry)
 
-    def rejects_file(self, path: str | None) -> None:
-        """Record the rejects file of this run (its offsets follow in the window lines)."""
-        if path != self.state.rejects_path:
-            self._append({"rf": path})
+    def rejects_file(self, path: str | None, missing: int) -> None:
+        """Record the rejects file of this run (``None``: none), and how many items of the
+        windows settled so far it lacks; its offsets follow in the window lines."""
+        self._append({"rf": path, "m": missing})
 
     def complete(self, items: int) -> None:
         """Mark the checkpoint complete: every one of the source's ``items`` is settled."""
