@@ -286,7 +286,7 @@ class AddCustomers(_EightByEight):
             return None
         # A per-item message is the service's text too: a token it echoes is masked (before
         # any cut) like in an error body, before it reaches a report, a log or a rejects file.
-        redact = getattr(self.session, "redact", str)
+        redact = self.session.redact
         return [(status, clip(redact(m)) if m else m) for status, m in answers]
 
     def classify(self, status: int, message: str | None) -> Verdict:

@@ -208,30 +208,25 @@ class CampaignsClient(SessionClient):
         base = resolve_8x8_base_url(platform, base_url)
         # The tokens, and the Authorization values that carry them (a proxy may echo one).
         secrets = (read_token, action, *(_basic(username, t)[6:] for t in tokens))
-        self._session = Session(
-            base,
-            read_headers={"Authorization": _basic(username, read_token)},
-            write_headers={"Authorization": _basic(username, action)},
-            secrets=secrets,
-            timeouts=timeouts,
-            retry=retry,
-            session=session,
-            connection_limit=connection_limit,
-        )
-        # Writes with the data token go through a second request path that differs only in its
-        # write credentials (it borrows the caller's aiohttp session too, or owns its own).
-        self._data_writes = self._session
-        if "data" in write_tokens.values() and read_token != action:
-            self._data_writes = Session(
+
+        def request_path(write_with: str) -> Session:
+            return Session(
                 base,
                 read_headers={"Authorization": _basic(username, read_token)},
-                write_headers={"Authorization": _basic(username, read_token)},
+                write_headers={"Authorization": _basic(username, write_with)},
                 secrets=secrets,
                 timeouts=timeouts,
                 retry=retry,
                 session=session,
                 connection_limit=connection_limit,
             )
+
+        self._session = request_path(action)
+        # Writes with the data token go through a second request path that differs only in its
+        # write credentials (it borrows the caller's aiohttp session too, or owns its own).
+        self._data_writes = self._session
+        if "data" in write_tokens.values() and read_token != action:
+            self._data_writes = request_path(read_token)
 
     @classmethod
     def from_env(

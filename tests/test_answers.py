@@ -180,6 +180,9 @@ class _StubSession:
     async def send(self, *args: Any, **kwargs: Any) -> Response:
         return self.answer
 
+    def redact(self, text: str) -> str:
+        return text
+
 
 def _read(sent: list[Any], answer: Response) -> list[tuple[int, str | None]] | None:
     import asyncio

@@ -860,7 +860,7 @@ class Engine:
         except _Abort:
             pass  # the upload is stopping: what is still pending is settled below
         if pending and self._abort_reason is None:
-            if isinstance(failure, TransportError) and _connect_failed(failure):
+            if isinstance(failure, ConnectError):
                 # Nothing reached the service, every retry long: it is down or unreachable.
                 self._stop_with(failure, f"the service cannot be reached: {failure}")
             elif self.budget.exhausted:
@@ -1057,7 +1057,7 @@ class Engine:
             # A 2xx or 3xx that is not the API's may hide an applied write; a 4xx page from a
             # proxy or a wrong path was never seen by the API.
             or (isinstance(err, UnexpectedResponseError) and (err.status or 0) < 400)
-            or (isinstance(err, TransportError) and not _connect_failed(err))
+            or (isinstance(err, TransportError) and not isinstance(err, ConnectError))
             or (isinstance(err, ServerError) and err.status != 503)
             # 408 Request Timeout: a proxy gave up waiting, the API may have acted.
             or (isinstance(err, ApiError) and err.status == 408)
@@ -1293,11 +1293,6 @@ def _same_path(first: str, second: str) -> bool:
         return Path(first).resolve() == Path(second).resolve()
     except OSError:
         return first == second
-
-
-def _connect_failed(err: TransportError) -> bool:
-    """True when the request never reached the server (so it cannot have been applied)."""
-    return isinstance(err, ConnectError)
 
 
 def is_fatal_default(error: ApiError) -> bool:
