@@ -23,11 +23,11 @@ AUTH = {"Authorization": "Basic " + base64.b64encode(f"{USERNAME}:{TOKEN}".encod
 
 @contextlib.contextmanager
 def simulator(*args: str) -> Iterator[str]:
-    """Run ``python -m cc_campaigns.simulator`` in its own process; yield its base URL."""
+    """Run ``python -m cc_campaigns.dynamic.simulator`` in its own process; yield its base URL."""
     command = [
         sys.executable,
         "-m",
-        "cc_campaigns.simulator",
+        "cc_campaigns.dynamic.simulator",
         "--port",
         "0",
         "--username",

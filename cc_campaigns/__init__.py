@@ -7,8 +7,23 @@ The design in one line: a session layer (:mod:`.session`) feeds a chunked bulk e
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._transport.session import Timeouts
 from .bulk import Bucket, BulkReport, ItemOutcome, Progress, SourceRow, read_customers
-from .client import CampaignsClient
+from .dynamic.client import CampaignsClient
+from .dynamic.models import (
+    TRANSITIONS,
+    Campaign,
+    CampaignRecord,
+    CampaignState,
+    CampaignStatus,
+    CustomerItem,
+    Disposition,
+    ItemResult,
+    Phone,
+    RecordStatus,
+    RecordStatusCode,
+    StatusChange,
+)
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -32,22 +47,7 @@ from .errors import (
     UnexpectedResponseError,
     ValidationError,
 )
-from .models import (
-    TRANSITIONS,
-    Campaign,
-    CampaignRecord,
-    CampaignState,
-    CampaignStatus,
-    CustomerItem,
-    Disposition,
-    ItemResult,
-    Phone,
-    RecordStatus,
-    RecordStatusCode,
-    StatusChange,
-)
 from .retry import RetryPolicy
-from .session import Timeouts
 
 try:
     __version__ = version("cc-campaigns")

@@ -17,7 +17,7 @@ import pytest
 from aioresponses import aioresponses as _aioresponses
 
 from cc_campaigns import CampaignsClient, CampaignStatus, RetryPolicy
-from cc_campaigns.simulator import Simulator
+from cc_campaigns.dynamic.simulator import Simulator
 
 USERNAME = "tenant-acme"
 #: Recognisable, so a test can grep for them anywhere they must not be.

@@ -30,7 +30,7 @@ import orjson
 from aiohttp import web
 
 from cc_campaigns import CampaignsClient
-from cc_campaigns.simulator import Simulator
+from cc_campaigns.dynamic.simulator import Simulator
 
 from .conftest import make_client, make_simulator, populate
 

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cc_campaigns import CampaignsClient, UnexpectedResponseError
-from cc_campaigns.adapters import AddCustomers, RemoveCustomers
-from cc_campaigns.session import Response
+from cc_campaigns._transport.session import Response
+from cc_campaigns.dynamic.adapters import AddCustomers, RemoveCustomers
 from cc_campaigns.voipbin import VoipbinClient
 from cc_campaigns.voipbin.adapters import AddTargets
 

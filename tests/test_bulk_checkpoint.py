@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from cc_campaigns import CheckpointMismatchError, RetryPolicy, read_customers
 from cc_campaigns.bulk import BulkOptions, SourceRow, run_bulk
 from cc_campaigns.bulk.journal import FORMAT, Journal, item_text, items_text
-from cc_campaigns.simulator import Simulator
+from cc_campaigns.dynamic.simulator import Simulator
 
 from .conftest import RUNNING, WINDOWED, make_client, make_simulator, populate
 from .test_bulk_engine import FakeAdapter, assert_balanced, members

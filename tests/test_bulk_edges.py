@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cc_campaigns import CampaignsClient
 from cc_campaigns.bulk import read_customers
-from cc_campaigns.simulator import Simulator
+from cc_campaigns.dynamic.simulator import Simulator
 from tests.conftest import RUNNING, make_client, make_simulator, populate
 
 

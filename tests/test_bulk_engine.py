@@ -42,9 +42,8 @@ from cc_campaigns.bulk import (
 )
 from cc_campaigns.bulk import engine as engine_module
 from cc_campaigns.bulk.engine import is_fatal_default
-from cc_campaigns.errors import ValidationError
-from cc_campaigns.simulator import Simulator
-from cc_campaigns.simulator.state import (
+from cc_campaigns.dynamic.simulator import Simulator
+from cc_campaigns.dynamic.simulator.state import (
     MSG_DELETE_COMPLETED,
     MSG_DNC,
     MSG_INVALID_CUSTOMER_ID,
@@ -53,6 +52,7 @@ from cc_campaigns.simulator.state import (
     MSG_SCHEDULE_PAST,
     MSG_SCHEDULE_TOO_FAR,
 )
+from cc_campaigns.errors import ValidationError
 
 from .conftest import (
     ACTION_TOKEN,

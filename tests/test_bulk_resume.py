@@ -20,8 +20,8 @@ from aiohttp import web
 
 from cc_campaigns import CampaignsClient, RetryPolicy
 from cc_campaigns.bulk import BulkReport, read_customers
+from cc_campaigns.dynamic.simulator import Simulator
 from cc_campaigns.errors import ValidationError
-from cc_campaigns.simulator import Simulator
 
 from .conftest import RUNNING, make_client, make_simulator, populate
 
@@ -85,13 +85,13 @@ def spawn(arguments: list[str], output: Path) -> subprocess.Popen[bytes]:
 
 @pytest.fixture
 async def sim_process(tmp_path: Path) -> AsyncIterator[str]:
-    """``python -m cc_campaigns.simulator`` in a process of its own (so the campaign outlives
-    the uploader); yields its URL."""
+    """``python -m cc_campaigns.dynamic.simulator`` in a process of its own (so the campaign
+    outlives the uploader); yields its URL."""
     out = tmp_path / "sim.out"
     process = spawn(
         [
             "-m",
-            "cc_campaigns.simulator",
+            "cc_campaigns.dynamic.simulator",
             "--port=0",
             f"--campaign={KILL_CAMPAIGN}",
             f"--crm-range=1-{KILL_IDS}",

@@ -11,9 +11,9 @@ import orjson
 from aioresponses import aioresponses
 
 from cc_campaigns import CampaignsClient
-from cc_campaigns.adapters import AddCustomers
 from cc_campaigns.bulk import BulkOptions, iter_bulk, run_bulk
 from cc_campaigns.bulk.limiter import AdaptiveLimiter
+from cc_campaigns.dynamic.adapters import AddCustomers
 from cc_campaigns.errors import ServerError
 from cc_campaigns.retry import RetryPolicy
 

@@ -296,7 +296,7 @@ async def test_a_stopped_campaign_answering_500_stops_the_upload_with_the_real_r
     error"): the engine looks at the campaign once and raises CampaignStoppedError instead of
     spending its budget and reporting everything unknown."""
     from cc_campaigns import CampaignStatus
-    from cc_campaigns.simulator.variants import Variants
+    from cc_campaigns.dynamic.simulator.variants import Variants
 
     from .conftest import STOPPED
 

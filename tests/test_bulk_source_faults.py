@@ -484,7 +484,7 @@ def test_the_block_size_changes_nothing(
     ids=["int-5000-digits", "negative", "text-5000-digits", "int-42-digits"],
 )
 def test_parse_customer_id_of_a_huge_number_is_a_validation_error(value: object) -> None:
-    from cc_campaigns.wire import parse_customer_id
+    from cc_campaigns.dynamic.wire import parse_customer_id
 
     with pytest.raises(ValidationError) as caught:
         parse_customer_id(value)

@@ -24,7 +24,7 @@ from cc_campaigns import CampaignsClient, CampaignStatus, RecordStatus
 from cc_campaigns.cli import app, context
 from cc_campaigns.cli.app import cli
 from cc_campaigns.cli.config import ConfigError, ConfigFile, load_config, resolve
-from cc_campaigns.simulator import Simulator
+from cc_campaigns.dynamic.simulator import Simulator
 
 from .cli_support import SimThread as BaseSimThread
 from .cli_support import assert_help_documents

@@ -35,8 +35,8 @@ from cc_campaigns import (
     TransportError,
     ValidationError,
 )
-from cc_campaigns.simulator import Simulator
-from cc_campaigns.wire import item_result_from_wire
+from cc_campaigns.dynamic.simulator import Simulator
+from cc_campaigns.dynamic.wire import item_result_from_wire
 
 from .conftest import (
     ACTION_TOKEN,

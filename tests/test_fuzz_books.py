@@ -51,8 +51,8 @@ from hypothesis import strategies as st
 
 from cc_campaigns import CampaignStatus, RetryPolicy
 from cc_campaigns.bulk import BulkReport
+from cc_campaigns.dynamic.simulator.faults import TokenBucket
 from cc_campaigns.errors import CheckpointMismatchError
-from cc_campaigns.simulator.faults import TokenBucket
 
 from .conftest import DNC, RUNNING
 from .hostile import Fault, Rig, rig

@@ -1,4 +1,4 @@
-"""Models and the lenient decoding of the vendor's JSON (``cc_campaigns.wire``)."""
+"""Models and the lenient decoding of the vendor's JSON (``cc_campaigns.dynamic.wire``)."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from cc_campaigns import (
     StatusChange,
     ValidationError,
 )
-from cc_campaigns.models import transition_allowed
-from cc_campaigns.wire import (
+from cc_campaigns.dynamic.models import transition_allowed
+from cc_campaigns.dynamic.wire import (
     campaign_from_wire,
     customer_to_wire,
     dump_json,

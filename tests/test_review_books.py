@@ -270,7 +270,7 @@ async def test_a_repeat_is_sent_when_its_first_occurrence_turns_invalid_on_resum
             first = await cc.bulk_add(RUNNING, source, **options)
         assert first.duplicate_in_input == 1 and first.not_sent == 10, first.summary()
         later = time.time() + 2 * 3600
-        monkeypatch.setattr("cc_campaigns.adapters.time.time", lambda: later)
+        monkeypatch.setattr("cc_campaigns.dynamic.adapters.time.time", lambda: later)
         async with make_client(sim, retry=ONE_TRY) as cc:
             report = await cc.bulk_add(RUNNING, source, **options)
         assert report.unknown == report.not_sent == 0, report.summary()

@@ -29,7 +29,7 @@ from cc_campaigns import (
     Timeouts,
     TransportError,
 )
-from cc_campaigns.simulator import Simulator
+from cc_campaigns.dynamic.simulator import Simulator
 from cc_campaigns.voipbin import VoipbinClient
 
 from .conftest import (

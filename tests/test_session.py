@@ -28,8 +28,13 @@ from cc_campaigns import (
     UnexpectedResponseError,
     ValidationError,
 )
-from cc_campaigns.session import Session, is_loopback_url, is_transient, parse_retry_after
-from cc_campaigns.simulator import Simulator
+from cc_campaigns._transport.session import (
+    Session,
+    is_loopback_url,
+    is_transient,
+    parse_retry_after,
+)
+from cc_campaigns.dynamic.simulator import Simulator
 from cc_campaigns.voipbin import VoipbinClient
 
 from .conftest import (

@@ -15,15 +15,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from cc_campaigns.models import (
+from cc_campaigns.dynamic.models import (
     TRANSITIONS,
     CampaignState,
     CampaignStatus,
     RecordStatus,
     StatusChange,
 )
-from cc_campaigns.simulator import Simulator, SimulatorStats, parse_id_range, serve
-from cc_campaigns.simulator.faults import TokenBucket
+from cc_campaigns.dynamic.simulator import Simulator, SimulatorStats, parse_id_range, serve
+from cc_campaigns.dynamic.simulator.faults import TokenBucket
 
 NOW = datetime(2030, 1, 15, 12, 0, tzinfo=timezone.utc)
 USER, DATA, ACTION = "tenant", "data-secret", "action-secret"
@@ -889,7 +889,7 @@ async def test_cli_runs_until_signal(session: aiohttp.ClientSession, sig: signal
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "cc_campaigns.simulator",
+        "cc_campaigns.dynamic.simulator",
         "--port",
         "0",
         "--username",
@@ -937,7 +937,7 @@ async def test_cli_bad_arguments() -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "cc_campaigns.simulator",
+        "cc_campaigns.dynamic.simulator",
         "--crm-range",
         "9-1",
         stdout=asyncio.subprocess.PIPE,

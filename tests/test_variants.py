@@ -34,14 +34,14 @@ from cc_campaigns import (
     ServerError,
     ValidationError,
 )
-from cc_campaigns.adapters import AddCustomers, RemoveCustomers
 from cc_campaigns.bulk import Bucket
 from cc_campaigns.bulk.engine import Verdict
-from cc_campaigns.client import parse_write_token
-from cc_campaigns.simulator import Simulator, Variants
-from cc_campaigns.simulator.__main__ import build_parser, variants_from_args
-from cc_campaigns.simulator.state import ApiFailure, SimState
-from cc_campaigns.simulator.variants import GUIDE_TABLES, OPENAPI, SUPPORT
+from cc_campaigns.dynamic.adapters import AddCustomers, RemoveCustomers
+from cc_campaigns.dynamic.client import parse_write_token
+from cc_campaigns.dynamic.simulator import Simulator, Variants
+from cc_campaigns.dynamic.simulator.__main__ import build_parser, variants_from_args
+from cc_campaigns.dynamic.simulator.state import ApiFailure, SimState
+from cc_campaigns.dynamic.simulator.variants import GUIDE_TABLES, OPENAPI, SUPPORT
 from cc_campaigns.voipbin.adapters import AddTargets
 from cc_campaigns.voipbin.client import VoipbinClient
 from cc_campaigns.voipbin.simulator import VoipbinSimulator

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..client import CampaignsClient
-from ..models import Campaign, StatusChange, transition_allowed
+from ..dynamic.client import CampaignsClient
+from ..dynamic.models import Campaign, StatusChange, transition_allowed
 from .context import CliState, fail, is_interactive, pass_state, run
 from .output import campaign_table, campaign_to_dict, describe_campaign, print_json, show
 

@@ -19,7 +19,7 @@ from typing import Any, Literal, NoReturn, TypeVar
 import attrs
 import click
 
-from ..client import CampaignsClient, parse_write_token
+from ..dynamic.client import CampaignsClient, parse_write_token
 from ..errors import (
     ApiError,
     AuthenticationError,

@@ -22,8 +22,8 @@ from rich.table import Table
 
 from ..bulk import Bucket, BulkReport
 from ..bulk.report import BUCKETS
+from ..dynamic.models import Campaign, CampaignRecord, CampaignStatus, ItemResult, RecordStatus
 from ..errors import is_duplicate_message
-from ..models import Campaign, CampaignRecord, CampaignStatus, ItemResult, RecordStatus
 
 __all__ = [
     "campaign_table",

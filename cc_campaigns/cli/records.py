@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
+from ..dynamic.models import CampaignRecord, ItemResult, RecordStatus
 from ..errors import is_duplicate_message
-from ..models import CampaignRecord, ItemResult, RecordStatus
 from .context import EXIT_CODES_HELP, CliState, ExitCode, pass_state, run
 from .output import (
     count_record_statuses,

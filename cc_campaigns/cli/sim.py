@@ -11,9 +11,9 @@ from typing import Any
 import click
 
 from ..bulk import BulkReport
-from ..client import CampaignsClient
+from ..dynamic.client import CampaignsClient
+from ..dynamic.models import Campaign, CampaignStatus, StatusChange
 from ..errors import InvalidTransitionError, RateLimitedError, ServerError
-from ..models import Campaign, CampaignStatus, StatusChange
 from ..retry import DEFAULT_RETRY
 from .context import CliState, ExitCode, fail, pass_state, run, run_bulk
 from .output import campaign_table, describe_campaign, report_table, show
@@ -40,8 +40,8 @@ def simulate(state: CliState, args: tuple[str, ...]) -> None:
     against it as they are; otherwise tenant / data-token / action-token.
     """
     # The simulator's own command line, reused as it is: the same options, the same checks.
-    from ..simulator import serve
-    from ..simulator.__main__ import build_parser, simulator_from_args
+    from ..dynamic.simulator import serve
+    from ..dynamic.simulator.__main__ import build_parser, simulator_from_args
 
     settings = state.settings()
     parser = build_parser()
@@ -177,7 +177,7 @@ def demo(
     """Upload generated customers into a simulated campaign, with faults, and show what the
     SDK does: status, start, a bulk upload with progress and a summary, pause, resume, purge,
     stop. Runs entirely on this machine (what `make demo` runs)."""
-    from ..simulator import Simulator
+    from ..dynamic.simulator import Simulator
 
     username = "demo"
     data_token = secrets.token_urlsafe(16)

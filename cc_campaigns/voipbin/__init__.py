@@ -1,9 +1,10 @@
 """VoIPbin (``https://api.voipbin.net/v1.0``): campaigns, outplans, outdials and their targets.
 
 The second provider, built like the first: :class:`VoipbinClient` sends through the shared
-:class:`cc_campaigns.session.Session`, errors come from :mod:`cc_campaigns.errors`, models are
-attrs classes (:mod:`.models`) and the JSON lives in :mod:`.wire`. Many targets go in through the
-shared bulk engine (:meth:`VoipbinClient.bulk_add_targets`, :mod:`.adapters`, :func:`read_targets`).
+transport (:mod:`cc_campaigns._transport`), errors come from :mod:`cc_campaigns.errors`, models
+are attrs classes (:mod:`.models`) and the JSON lives in :mod:`.wire`. Many targets go in
+through the shared bulk engine (:meth:`VoipbinClient.bulk_add_targets`, :mod:`.adapters`,
+:func:`read_targets`).
 A simulator stands in for the service: :mod:`cc_campaigns.voipbin.simulator`.
 """
 

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from .._idset import IdSet
+from .._transport.session import Response, Session
 from ..bulk.engine import FATAL_ERRORS, Verdict
 from ..bulk.sources import DESTINATION_COLUMNS, CustomerSource, SourceRow, read_customers
 from ..errors import (
@@ -34,7 +35,6 @@ from ..errors import (
     UnexpectedResponseError,
     ValidationError,
 )
-from ..session import Response, Session
 from .models import MAX_DESTINATIONS, Address, AddressType
 from .wire import (
     address_to_wire,

@@ -1,7 +1,8 @@
 """``VoipbinClient``: one method per VoIPbin campaign endpoint, thin over the shared session.
 
-Everything goes through :class:`cc_campaigns.session.Session`, like the 8x8 client: timeouts,
-retries of idempotent requests, the error tree, and redaction of the access key or token.
+Everything goes through the shared transport (:mod:`cc_campaigns._transport`), like the 8x8
+client: timeouts, retries of idempotent requests, the error tree, and redaction of the access
+key or token.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ from urllib.parse import quote, quote_plus
 import aiohttp
 import orjson
 
+from .._transport.session import (
+    DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_TIMEOUTS,
+    Session,
+    SessionClient,
+    Timeouts,
+    check_base_url,
+    message_text,
+)
 from ..bulk import (
     BulkOptions,
     BulkReport,
@@ -30,15 +40,6 @@ from ..bulk import (
 from ..bulk.engine import DEFAULT_CONCURRENCY
 from ..errors import CampaignsError, ValidationError
 from ..retry import DEFAULT_RETRY, RetryPolicy
-from ..session import (
-    DEFAULT_CONNECTION_LIMIT,
-    DEFAULT_TIMEOUTS,
-    Session,
-    SessionClient,
-    Timeouts,
-    check_base_url,
-    message_text,
-)
 from .adapters import AddTargets
 from .models import (
     MAX_DESTINATIONS,

@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from ..session import Response
+    from .._transport.session import Response
 
 T = TypeVar("T")
 

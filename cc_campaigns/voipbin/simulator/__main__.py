@@ -10,7 +10,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from cc_campaigns.simulator import serve
+from cc_campaigns.dynamic.simulator import serve
 
 from .app import DEFAULT_TIMEOUT_DELAY, VoipbinSimulator
 

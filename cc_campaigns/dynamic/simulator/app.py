@@ -1,7 +1,7 @@
 """The aiohttp.web application of the simulator: routes, Basic auth, faults and JSON.
 
 API routes (as 8x8 serves them; reads take the data token, writes the token
-:class:`~cc_campaigns.simulator.variants.Variants` names, the action token by default):
+:class:`~cc_campaigns.dynamic.simulator.variants.Variants` names, the action token by default):
 
 - ``GET /api/stats/campaigns/{id}.json`` - campaign status
 - ``POST|PATCH /api/tstats/campaigns/{id}`` - change status (``Variants.status_methods``)

@@ -1,6 +1,6 @@
 """The simulated 8x8 tenant: campaigns, CRM, do-not-call list, state machine and per-item rules.
 
-Pure Python, no HTTP: :mod:`cc_campaigns.simulator.app` turns these calls into responses.
+Pure Python, no HTTP: :mod:`cc_campaigns.dynamic.simulator.app` turns these calls into responses.
 Whole-request refusals raise :class:`ApiFailure` (HTTP status + the vendor's message).
 """
 
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from cc_campaigns._idset import IdSet
-from cc_campaigns.models import (
+from cc_campaigns.dynamic.models import (
     CampaignState,
     CampaignStatus,
     RecordStatus,

@@ -7,8 +7,8 @@ Campaign API: Responses" (the error catalogue). A :class:`Variants` picks one re
 disagreement; :class:`Messages` holds one wording of every message. The default is what the
 simulator always did, so existing tests keep their meaning::
 
-    from cc_campaigns.simulator import Simulator
-    from cc_campaigns.simulator.variants import OPENAPI, Variants
+    from cc_campaigns.dynamic.simulator import Simulator
+    from cc_campaigns.dynamic.simulator.variants import OPENAPI, Variants
 
     Simulator(variants=OPENAPI)                        # every OpenAPI reading at once
     Simulator(variants=Variants(stopped_status=500))   # one disagreement at a time
@@ -259,5 +259,5 @@ GUIDE_TABLES = Variants(status_methods="POST", status_token="data", delete_token
 #: deleted records kept.
 SUPPORT = Variants(delete_status=200, keep_deleted=True, messages=SUPPORT_MESSAGES)
 
-#: The presets by name (``python -m cc_campaigns.simulator --variants NAME``).
+#: The presets by name (``python -m cc_campaigns.dynamic.simulator --variants NAME``).
 PRESETS = {"default": DEFAULT, "openapi": OPENAPI, "guide-tables": GUIDE_TABLES, "support": SUPPORT}

@@ -1,0 +1,749 @@
+"""The one request path: URLs, auth, timeouts, retries, error mapping and redaction.
+
+Every provider client (8x8, VoIPbin) sends through a :class:`Session`. It owns at most one
+``aiohttp.ClientSession``, created lazily inside the running loop; a session passed in by the
+caller is borrowed and never closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import aiohttp
+import attrs
+import orjson
+from yarl import URL
+
+from ..errors import (
+    ApiError,
+    CampaignsError,
+    ConnectError,
+    RateLimitedError,
+    RequestTimeoutError,
+    TLSError,
+    TransportError,
+    UnexpectedResponseError,
+    ValidationError,
+    error_for,
+)
+from ..retry import DEFAULT_RETRY, RetryPolicy
+
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_TIMEOUTS",
+    "ErrorDecoder",
+    "Response",
+    "Session",
+    "SessionClient",
+    "Timeouts",
+    "is_loopback_url",
+    "is_transient",
+    "resolve_8x8_base_url",
+]
+
+logger = logging.getLogger("cc_campaigns")
+
+USER_AGENT = "cc-campaigns-python"
+
+#: Connector limit of a session we create: the bulk engine never has more requests in flight.
+DEFAULT_CONNECTION_LIMIT = 64
+
+
+@attrs.frozen
+class Timeouts:
+    """Per-request timeouts, in seconds."""
+
+    #: Establishing the TCP/TLS connection.
+    connect: float = 10.0
+    #: The whole request, from sending to the last byte of the answer.
+    total: float = 60.0
+
+    def __attrs_post_init__(self) -> None:
+        if self.connect <= 0 or self.total <= 0:
+            raise ValidationError("timeouts must be positive numbers of seconds")
+
+
+DEFAULT_TIMEOUTS = Timeouts()
+
+#: Shorter secrets are not scrubbed from text (see :meth:`Session.redact`).
+_MIN_SECRET = 4
+
+#: Largest successful answer read into memory, in bytes (``Session(max_response_bytes=...)``).
+#: A 500-item 207 is about 20 KB; the largest legitimate answer (every record of a campaign of
+#: the 5 million allowed) stays well below this.
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+#: Bytes of an error answer read: its message is in the first few hundred.
+MAX_ERROR_BYTES = 64 * 1024
+#: Longest server message an error keeps, in characters (cut after redaction, never before).
+MAX_MESSAGE_CHARS = 300
+#: Characters of an unexpected answer quoted in :class:`UnexpectedResponseError`.
+_EXCERPT_CHARS = 120
+#: Same-origin redirects a read follows before giving up.
+MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+#: What an answer that is not the API's usually means.
+_WRONG_URL_HINT = "the base URL probably does not point at the API (a proxy, a login page?)"
+
+#: Statuses that mean "try again later" for an idempotent request.
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+
+
+#: Statuses that say the service did not act on the request.
+REFUSED_STATUSES = frozenset({429, 503})
+
+
+def is_refused(error: BaseException) -> bool:
+    """Whether a write failed in a way that says it was not applied (safe to send again): 429,
+    503, or 8x8's 400 "Maximum limit of scheduled customers" (a back-off signal)."""
+    if isinstance(error, RateLimitedError):
+        return True
+    return isinstance(error, ApiError) and error.status in REFUSED_STATUSES
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether an idempotent request that failed with ``error`` is worth retrying.
+
+    Every transport failure is, except a TLS failure (a certificate or protocol problem is
+    configuration: the next attempt fails the same way)."""
+    if isinstance(error, TransportError):
+        return not isinstance(error, TLSError)
+    return isinstance(error, ApiError) and error.status in TRANSIENT_STATUSES
+
+
+def plain_excerpt(data: bytes, limit: int) -> str:
+    """``data`` as text, at most ``limit`` characters; no secrets to mask."""
+    return clip(data[: 4 * limit].decode("utf-8", "replace"), limit)
+
+
+@attrs.frozen
+class Response:
+    """A successful HTTP answer.
+
+    ``method`` and ``url`` (never with credentials) say which request it answers; ``excerpt``
+    is the session's way of quoting bytes with its secrets masked, so :meth:`unexpected` can
+    say what came back.
+    """
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = attrs.field(repr=False, factory=dict)
+    method: str = ""
+    url: str = ""
+    excerpt: Callable[[bytes, int], str] = attrs.field(
+        default=plain_excerpt, repr=False, eq=False, kw_only=True
+    )
+
+    def json(self, *, exact: bool = True) -> Any:
+        """The body parsed as JSON (``None`` for an empty body).
+
+        orjson reads integers beyond 64 bits as floats, losing digits; 8x8 customer ids go up
+        to 1e22, so a body holding a number of 20 digits or more is read by the standard
+        library, which keeps them exact. ``exact=False`` skips that check (a scan of the whole
+        body) for a caller that looks for floats where integers belong itself.
+
+        Raises:
+            UnexpectedResponseError: the body is not JSON, or is nested too deeply to parse
+                (never a ``RecursionError``).
+        """
+        if not self.body:
+            return None
+        try:
+            if exact and _LONG_DIGITS in self.body.translate(_DIGITS_AS_ZERO):
+                # orjson first, for its depth limit (1,024 levels) on every Python: the
+                # standard library's own limit depends on the version and the stack.
+                orjson.loads(self.body)
+                return json.loads(self.body)
+            return orjson.loads(self.body)
+        except RecursionError:
+            raise self.unexpected("JSON nested too deeply to read") from None
+        except ValueError as err:  # orjson's and the standard library's decode errors
+            raise self.unexpected("not JSON") from err
+
+    def unexpected(self, why: str) -> UnexpectedResponseError:
+        """An :class:`UnexpectedResponseError` for this answer: ``why`` it is not the documented
+        one, what came back (status, content type, size, a short excerpt, secrets masked) and
+        what that usually means."""
+        kind = self.headers.get("Content-Type")
+        kind = self.excerpt(kind.encode(), 80) if kind else "no content type"
+        if self.body:
+            text = " ".join(self.excerpt(self.body, _EXCERPT_CHARS).split())
+            got = f"got {kind}, {len(self.body)} bytes: {text!r}"
+        else:
+            got = f"got an empty body ({kind})"
+        return UnexpectedResponseError(
+            f"not the API's answer: {why}; {got}; {_WRONG_URL_HINT}",
+            status=self.status,
+            method=self.method or None,
+            url=self.url or None,
+        )
+
+
+def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters (``...`` marks a cut). Mask secrets before, never
+    after: a cut secret is no longer recognised."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# A run of 20 digits, found at C speed: every digit becomes "0", everything else a space, then
+# a plain substring search (a regular expression costs three times the parse on a 207 body).
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_DIGITS = b"0" * 20
+
+
+#: Turns an error body into (message, reason, request_id). The message is returned whole: the
+#: session masks secrets in it and only then shortens it (see :func:`clip`).
+ErrorDecoder = Callable[[bytes], "tuple[str | None, str | None, str | None]"]
+
+
+def message_text(value: Any) -> str | None:
+    """A message field as text: strings as they are, numbers and booleans written out,
+    anything else (a list, an object: not a documented message) ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return str(value)
+    return None
+
+
+def decode_8x8_error(body: bytes) -> tuple[str | None, str | None, str | None]:
+    """8x8 error bodies are ``{"message": "..."}``; anything else is kept as text."""
+    try:
+        data = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:  # also JSON nested deeper than orjson's limit
+        text = body.decode("utf-8", "replace").strip()
+        return (text or None), None, None
+    if isinstance(data, Mapping):
+        return message_text(data.get("message")), None, None
+    return None, None, None
+
+
+#: 4xx statuses that mean the same whoever answers them (credentials, a proxy's login, a rate
+#: limit): their body need not be the API's.
+_STATUSES_THAT_SPEAK = frozenset({401, 403, 407, 429})
+
+
+def _api_body(body: bytes) -> bool:
+    """Whether an error body can be the API's: empty (the status speaks alone, as in the
+    vendor's examples) or a JSON object (8x8 ``{"message"}``, VoIPbin's error envelope)."""
+    if not body.strip():
+        return True
+    try:
+        return isinstance(orjson.loads(body), dict)
+    except orjson.JSONDecodeError:
+        return False
+
+
+_TLS_ERRORS = (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch)
+#: aiohttp 3.10+ tells a connect timeout (nothing was sent) from a read timeout.
+_CONNECT_TIMEOUT: type[BaseException] | None = getattr(aiohttp, "ConnectionTimeoutError", None)
+
+
+def _origin(url: URL) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    scheme = (url.scheme or "").lower()
+    return scheme, (url.host or "").lower(), url.port or _DEFAULT_PORTS.get(scheme)
+
+
+def _shown(url: URL | None) -> str:
+    """A URL safe to show: no credentials, no query, no fragment."""
+    if url is None:
+        return "?"
+    if not url.is_absolute():
+        return url.path
+    return str(url.with_user(None).with_query(None).with_fragment(None))
+
+
+async def _read_at_most(answer: aiohttp.ClientResponse, limit: int) -> bytes:
+    """At most ``limit`` bytes of the body, read as they come (never more held in memory)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in answer.content.iter_any():
+        size += len(chunk)
+        if size >= limit:
+            chunks.append(chunk[: len(chunk) - (size - limit)])
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """``Retry-After`` as seconds: a number, or an HTTP date. None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str) -> str:
+    """Validate a base URL: https, or plain http for loopback hosts only."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(f"base_url must be an http(s) URL, got {base_url!r}")
+    if parts.scheme == "http" and not is_loopback_url(base_url):
+        raise ValidationError(
+            "plain http:// is refused except for loopback hosts (credentials would travel in "
+            f"clear text); use https:// for {parts.hostname}"
+        )
+    if parts.username or parts.password:
+        raise ValidationError("base_url must not carry credentials; pass username and tokens")
+    return base_url.rstrip("/")
+
+
+_PLATFORM = re.compile(r"^([a-z]{2})(\d{1,3})b?$")
+#: Clusters that do not follow ``vcc-{platform}.8x8.com``.
+SPECIAL_PLATFORMS = {"bc2": "https://odcc2.bell.ca"}
+
+
+def resolve_8x8_base_url(platform: str | None, base_url: str | None) -> str:
+    """Where an 8x8 client points.
+
+    ``base_url`` wins (simulator, proxies). Otherwise ``platform`` (case-insensitive, a trailing
+    ``b`` dropped as 8x8 support advises): ``na12`` -> ``https://vcc-na12.8x8.com``,
+    ``bc2`` -> ``https://odcc2.bell.ca``.
+    """
+    if base_url:
+        return check_base_url(base_url)
+    if not platform:
+        raise ValidationError(
+            "say where the service is: platform='na12' (as in your Configuration Manager URL) "
+            "or base_url='https://...'"
+        )
+    name = platform.strip().lower()
+    match = _PLATFORM.match(name)
+    if not match:
+        raise ValidationError(
+            f"unknown platform {platform!r}: expected a cluster name such as na12, eu5, ca1, "
+            "ap1, au1 or bc2"
+        )
+    name = match.group(1) + match.group(2)
+    if name in SPECIAL_PLATFORMS:
+        return SPECIAL_PLATFORMS[name]
+    return f"https://vcc-{name}.8x8.com"
+
+
+_Client = TypeVar("_Client", bound="SessionClient")
+
+
+class SessionClient:
+    """What every provider client shares: one :class:`Session`, the async context manager,
+    ``close()``. Subclasses set ``self._session`` in their constructor."""
+
+    _session: Session
+
+    @property
+    def base_url(self) -> str:
+        return self._session.base_url
+
+    @property
+    def session(self) -> Session:
+        """The request path this client sends through (shared with the bulk engine)."""
+        return self._session
+
+    async def __aenter__(self: _Client) -> _Client:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP session if this client created it. Safe to call twice."""
+        await self._session.close()
+
+
+class Session:
+    """One HTTP session, and the single path every request takes.
+
+    Args:
+        base_url: Scheme and host (and optional path prefix), validated.
+        read_headers: Headers (auth) for reads.
+        write_headers: Headers (auth) for writes.
+        params: Query parameters sent with every request (VoIPbin's access key); never shown.
+        secrets: Strings scrubbed from every error message and log line.
+        timeouts: Connect and total timeouts per request.
+        retry: Retry policy of idempotent reads.
+        session: A caller's ``aiohttp.ClientSession`` to borrow (never closed here).
+        connection_limit: Connector limit of a session created here.
+        error_decoder: Reads (message, reason, request_id) out of an error body.
+        max_response_bytes: Largest successful answer read into memory; a bigger one (by its
+            ``Content-Length`` or while reading) is an :class:`UnexpectedResponseError`. Error
+            answers are read up to 64 KiB only.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        read_headers: Mapping[str, str],
+        write_headers: Mapping[str, str],
+        params: Mapping[str, str] | None = None,
+        secrets: tuple[str, ...] = (),
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        session: aiohttp.ClientSession | None = None,
+        connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+        error_decoder: ErrorDecoder = decode_8x8_error,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
+        if max_response_bytes < 1:
+            raise ValidationError("max_response_bytes must be a positive number of bytes")
+        self.base_url = base_url.rstrip("/")
+        self._origin = _origin(URL(self.base_url))
+        self.max_response_bytes = max_response_bytes
+        self._read_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        self._read_headers.update(read_headers)
+        self._write_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        self._write_headers.update(write_headers)
+        self._params = dict(params or {})
+        # Longest first: a secret that contains another is masked whole.
+        self._secrets = tuple(
+            sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True)
+        )
+        self._longest_secret = max((len(s.encode()) for s in self._secrets), default=0)
+        self.timeouts = timeouts
+        self.retry = retry
+        self._error_decoder = error_decoder
+        self._client_timeout = aiohttp.ClientTimeout(total=timeouts.total, connect=timeouts.connect)
+        self._borrowed = session
+        self._owned: aiohttp.ClientSession | None = None
+        self._connection_limit = connection_limit
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<Session {self.base_url} borrowed={self._borrowed is not None}>"
+
+    @property
+    def connection_limit(self) -> int:
+        """Most requests this session sends at once (0: no limit)."""
+        http = self._borrowed or self._owned
+        if http is not None and isinstance(http.connector, aiohttp.BaseConnector):
+            return http.connector.limit
+        return self._connection_limit
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise CampaignsError("this client is closed; create a new one")
+        if self._borrowed is not None:
+            return self._borrowed
+        if self._owned is None:
+            # Created here, inside the running loop, never at construction time.
+            self._owned = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connection_limit),
+                timeout=self._client_timeout,
+            )
+        return self._owned
+
+    async def close(self) -> None:
+        """Close the HTTP session if this object created it. Safe to call twice."""
+        self._closed = True
+        owned, self._owned = self._owned, None
+        if owned is not None:
+            await owned.close()
+
+    def url(self, path: str) -> str:
+        """The full URL of ``path`` (without secret query parameters: safe to show)."""
+        return f"{self.base_url}{path}"
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret replaced by ``***``.
+
+        Secrets shorter than four characters are left alone: replacing them would mangle
+        ordinary words of a message, and no real token is that short. Mask first, then
+        shorten (:func:`clip`): a secret cut in two is no longer recognised.
+        """
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+    def excerpt(self, data: bytes, limit: int) -> str:
+        """At most ``limit`` characters of ``data`` as text, secrets masked.
+
+        Only a window of the bytes is decoded; it reaches far enough past the cut that a secret
+        straddling the window's end lies wholly beyond the ``limit`` characters kept.
+        """
+        window = data[: 4 * limit + self._longest_secret]
+        return clip(self.redact(window.decode("utf-8", "replace")), limit)
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        write: bool = False,
+    ) -> Response:
+        """One attempt, no retry. Any non-success answer is raised as an :class:`ApiError`.
+
+        Success is 2xx except 206, which 8x8 uses for "sent, but the outcome is unknown"
+        (raised as :class:`~cc_campaigns.errors.OutcomeUnknownError`). Redirects are handled here,
+        never by aiohttp: a write follows none (any 3xx is an :class:`UnexpectedResponseError`);
+        a read follows up to :data:`MAX_REDIRECTS` to the base URL's own origin (scheme, host,
+        port), so credentials (headers, the access key) never go anywhere else.
+
+        Raises:
+            ApiError: (a subclass of) for an error answer; :class:`UnexpectedResponseError`
+                for a redirect not followed, or a success bigger than ``max_response_bytes``.
+            ConnectError: the request never reached the service (refused, DNS, unreachable,
+                no connection in time); :class:`TLSError` for a failed TLS handshake.
+            RequestTimeoutError: no complete answer in time (the request may have applied).
+            TransportError: the connection dropped after the request was sent (the same).
+        """
+        url = self.url(path)
+        headers = self._write_headers if write else self._read_headers
+        if body is not None:
+            headers = {**headers, "Content-Type": "application/json"}
+        query: Mapping[str, str] = {**self._params, **params} if params else self._params
+        started = time.perf_counter()
+        target = url
+        hops = 0
+        while True:
+            status, answer_headers, raw = await self._exchange(
+                method, url, target, body=body, headers=headers, query=query
+            )
+            if not 300 <= status < 400:
+                break
+            target = self._redirect(status, answer_headers, url, target, method, write, hops)
+            hops += 1
+            if status == 303:
+                method, body = "GET", None
+            # The Location carries the rest of the query; the credentials are added again.
+            query = self._params
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %s (%.1f ms, %d bytes%s)",
+                method,
+                url,
+                status,
+                (time.perf_counter() - started) * 1000,
+                len(raw),
+                f", {hops} redirects" if hops else "",
+            )
+        if 200 <= status < 300 and status != 206:
+            return Response(
+                status=status,
+                body=raw,
+                headers=answer_headers,
+                method=method,
+                url=url,
+                excerpt=self.excerpt,
+            )
+        if 400 <= status < 500 and status not in _STATUSES_THAT_SPEAK and not _api_body(raw):
+            # A 4xx page that is not the API's (a wrong base path's 404, a proxy's HTML 413):
+            # the API never saw the request, so it is no refusal of anything it holds.
+            raise Response(
+                status=status,
+                body=raw,
+                headers=answer_headers,
+                method=method,
+                url=url,
+                excerpt=self.excerpt,
+            ).unexpected(f"a {status} answer without the API's error body")
+        message, reason, request_id = self._error_decoder(raw)
+        raise error_for(
+            status,
+            clip(self.redact(message)) if message else None,
+            method=method,
+            url=url,
+            reason=clip(self.redact(reason), 100) if reason else None,
+            request_id=clip(self.redact(request_id), 100) if request_id else None,
+            retry_after=parse_retry_after(answer_headers.get("Retry-After")),
+        )
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        target: str,
+        *,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        query: Mapping[str, str],
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """One HTTP exchange with ``target`` (``url`` is what errors show): (status, headers,
+        body). A redirect's body is not read; an error's is read up to 64 KiB."""
+        try:
+            async with self._http().request(
+                method,
+                target,
+                data=body,
+                headers=headers,
+                params=query or None,
+                timeout=self._client_timeout,
+                allow_redirects=False,
+            ) as answer:
+                status = answer.status
+                if 300 <= status < 400:
+                    return status, answer.headers, b""
+                if 200 <= status < 300 and status != 206:
+                    raw = await self._read_success(answer, method, url)
+                else:
+                    raw = await _read_at_most(answer, MAX_ERROR_BYTES)
+                return status, answer.headers, raw
+        except asyncio.TimeoutError as err:  # first: aiohttp's timeouts are ClientErrors too
+            if _CONNECT_TIMEOUT is not None and isinstance(err, _CONNECT_TIMEOUT):
+                raise ConnectError(
+                    f"could not connect in time (connect {self.timeouts.connect:g}s)",
+                    method=method,
+                    url=url,
+                ) from err
+            raise RequestTimeoutError(
+                f"timed out (connect {self.timeouts.connect:g}s, total {self.timeouts.total:g}s)",
+                method=method,
+                url=url,
+            ) from err
+        except aiohttp.ClientError as err:
+            detail = clip(self.redact(str(err))) or type(err).__name__
+            if isinstance(err, _TLS_ERRORS):
+                raise TLSError(
+                    f"TLS failed (not retried: check the URL's host name and the certificates "
+                    f"this machine trusts): {type(err).__name__}: {detail}",
+                    method=method,
+                    url=url,
+                ) from err
+            if isinstance(err, aiohttp.ClientConnectorError):
+                raise ConnectError(
+                    f"could not connect: {type(err).__name__}: {detail}", method=method, url=url
+                ) from err
+            raise TransportError(
+                f"no answer (the connection failed after the request was sent): "
+                f"{type(err).__name__}: {detail}",
+                method=method,
+                url=url,
+            ) from err
+        except RuntimeError as err:
+            if self._borrowed is not None and self._borrowed.closed:
+                raise CampaignsError(
+                    "the aiohttp session passed to this client was closed by its owner"
+                ) from err
+            raise
+
+    async def _read_success(self, answer: aiohttp.ClientResponse, method: str, url: str) -> bytes:
+        """The body of a success, or :class:`UnexpectedResponseError` once it is bigger than
+        ``max_response_bytes``: by its ``Content-Length`` before reading, else while reading
+        (decompressed bytes count), so an oversized answer never lands in memory."""
+        limit = self.max_response_bytes
+        length = answer.content_length
+        if length is None or length <= limit:
+            raw = await _read_at_most(answer, limit + 1)
+            if len(raw) <= limit:
+                return raw
+        raise UnexpectedResponseError(
+            f"not the API's answer: more than {limit} bytes (max_response_bytes); "
+            f"{_WRONG_URL_HINT}",
+            status=answer.status,
+            method=method,
+            url=url,
+        )
+
+    def _redirect(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        url: str,
+        current: str,
+        method: str,
+        write: bool,
+        hops: int,
+    ) -> str:
+        """Where a redirect of ``current`` may be followed to, or the
+        :class:`UnexpectedResponseError` that says why not."""
+        location = headers.get("Location")
+        nxt: URL | None = None
+        if location:
+            try:
+                nxt = URL(current).join(URL(location))
+            except ValueError:
+                nxt = None
+        where = f"a redirect to {self.redact(_shown(nxt))}" if nxt else f"HTTP {status}"
+        if not location:
+            where = f"a {status} redirect without a Location"
+        why: str | None = None
+        if write:
+            why = "not followed: a write is never redirected"
+        elif nxt is None or status not in _REDIRECTS:
+            why = "not a redirect that can be followed"
+        elif nxt.user or nxt.password or _origin(nxt) != self._origin:
+            why = f"not followed: credentials never leave {self.base_url}'s origin"
+        elif hops >= MAX_REDIRECTS:
+            why = f"not followed: more than {MAX_REDIRECTS} redirects"
+        if why is not None:
+            raise UnexpectedResponseError(
+                f"not the API's answer: {where}, {why}; {_WRONG_URL_HINT}",
+                status=status,
+                method=method,
+                url=url,
+            )
+        assert nxt is not None
+        secret_keys = self._params.keys()
+        if secret_keys & nxt.query.keys():
+            nxt = nxt.with_query([(k, v) for k, v in nxt.query.items() if k not in secret_keys])
+        return str(nxt)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        write: bool = False,
+        retry: bool | None = None,
+    ) -> Response:
+        """:meth:`send`, retried by the session's :class:`RetryPolicy`.
+
+        ``retry=None`` (the default): a read is retried on every transient failure; a write
+        only when the service said it did not act (429, 503), never after an answer that may
+        hide an applied change (a timeout, a dropped connection, 502/504, 206): the bulk engine
+        owns that policy. ``retry=True`` retries a write like a read (idempotent writes);
+        ``retry=False`` sends once.
+        """
+        if retry is False:
+            return await self.send(method, path, body=body, params=params, write=write)
+        retry_on = is_transient if retry or not write else is_refused
+        async for attempt in self.retry.retrying(retry_on):
+            with attempt:
+                return await self.send(method, path, body=body, params=params, write=write)
+        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover

@@ -1,0 +1,618 @@
+"""``CampaignsClient``: one method per 8x8 Dynamic Campaigns endpoint, thin over the session."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal, NoReturn
+
+import aiohttp
+import orjson
+
+from .._transport.session import (
+    DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_TIMEOUTS,
+    Session,
+    SessionClient,
+    Timeouts,
+    resolve_8x8_base_url,
+)
+from ..bulk import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_CONCURRENCY,
+    MAX_RECORDS,
+    BulkReport,
+    ItemOutcome,
+    Progress,
+    bulk_options,
+    iter_bulk,
+    run_bulk,
+)
+from ..errors import ApiError, InvalidTransitionError, ValidationError
+from ..retry import DEFAULT_RETRY, RetryPolicy
+from .adapters import AddCustomers, RemoveCustomers, read_add_answer
+from .models import (
+    Campaign,
+    CampaignRecord,
+    CampaignState,
+    CampaignStatus,
+    ItemResult,
+    StatusChange,
+    transition_allowed,
+)
+from .wire import (
+    campaign_from_wire,
+    customer_to_wire,
+    dump_json,
+    item_result_from_wire,
+    parse_customer_id,
+    records_from_wire,
+    to_customer_item,
+)
+
+__all__ = ["WRITE_TOKEN_PRESETS", "CampaignsClient", "parse_write_token"]
+
+logger = logging.getLogger("cc_campaigns")
+
+StatusMethod = Literal["POST", "PATCH"]
+CustomerIdFormat = Literal["int", "string"]
+#: Which token authenticates a write: the Action Request Token or the Data Request Token.
+WriteToken = Literal["action", "data"]
+#: The writes whose token :func:`parse_write_token` sets.
+WriteOperation = Literal["status", "add", "delete"]
+WRITE_OPERATIONS: tuple[WriteOperation, ...] = ("status", "add", "delete")
+
+#: ``write_token`` by name. ``"action"``: the guide's prose ("for write APIs the Action Request
+#: Token") and the OpenAPI's security scheme. ``"data"``: the Data Request Token for every
+#: write. ``"guide"``: what the guide's header tables name, operation by operation: the Data
+#: Request Token for status changes and deletes, the Action Request Token for adds.
+WRITE_TOKEN_PRESETS: Mapping[str, Mapping[WriteOperation, WriteToken]] = {
+    "action": {"status": "action", "add": "action", "delete": "action"},
+    "data": {"status": "data", "add": "data", "delete": "data"},
+    "guide": {"status": "data", "add": "action", "delete": "data"},
+}
+
+
+def parse_write_token(value: str | Mapping[str, str]) -> dict[WriteOperation, WriteToken]:
+    """The token of each write, from ``write_token``: a preset name (``"action"``, ``"data"``,
+    ``"guide"``), ``"status=data,delete=data"`` (operations left out keep the action token),
+    or a mapping such as ``{"delete": "data"}``.
+
+    Raises:
+        ValidationError: anything else (the message names the knob, never a token).
+    """
+    chosen: dict[WriteOperation, WriteToken] = dict(WRITE_TOKEN_PRESETS["action"])
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in WRITE_TOKEN_PRESETS:
+            return dict(WRITE_TOKEN_PRESETS[text])
+        pairs = [part.partition("=") for part in text.split(",")]
+        if not all(sep for _, sep, _ in pairs):
+            _bad_write_token(value)
+        items: list[tuple[Any, Any]] = [(k.strip(), v.strip()) for k, _, v in pairs]
+    elif isinstance(value, Mapping):
+        items = [(str(k).strip().lower(), str(v).strip().lower()) for k, v in value.items()]
+    else:
+        _bad_write_token(value)
+    for operation, token in items:
+        if operation not in WRITE_OPERATIONS or token not in ("action", "data"):
+            _bad_write_token(value)
+        chosen[operation] = token
+    return chosen
+
+
+def _bad_write_token(value: object) -> NoReturn:
+    raise ValidationError(
+        f"write_token must be 'action', 'data', 'guide' or OPERATION=TOKEN pairs such as "
+        f"'status=data,delete=data' (operations: status, add, delete; tokens: action, data), "
+        f"got {value!r}"
+    )
+
+
+_WHY_REFUSED = {
+    CampaignState.STOPPED: "stopped campaigns cannot be restarted (8x8 allows no transition "
+    "out of STOPPED)",
+    CampaignState.NEW: "a new campaign can only be started (RUNNING)",
+    CampaignState.RUNNING: "a running campaign can only be paused or stopped; pause it before "
+    "purging",
+    CampaignState.PAUSED: "a paused campaign is already paused",
+    CampaignState.PURGED: "a purged campaign can only be started again or stopped",
+}
+
+
+def _basic(username: str, token: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{token}".encode()).decode("ascii")
+
+
+class CampaignsClient(SessionClient):
+    """Async client of the 8x8 Contact Center Dynamic Campaigns API.
+
+    Use it as an async context manager (or call :meth:`close`)::
+
+        async with CampaignsClient("na12", username="acme", data_token=..., action_token=...) as cc:
+            campaign = await cc.get_campaign(125)
+
+    Args:
+        platform: The 8x8 cluster, as in the Configuration Manager URL (``na12``, ``eu5``,
+            ``bc2`` ...). Case-insensitive; a trailing ``b`` is dropped.
+        username: The tenant's API username.
+        data_token: Data Request Token, used for reads.
+        action_token: Action Request Token, used for writes (see ``write_token``). With only
+            one of the two tokens given, it serves both.
+        base_url: Overrides ``platform`` (simulator, proxy). Plain ``http://`` only on loopback.
+        session: An ``aiohttp.ClientSession`` to borrow; it is never closed by this client.
+        status_method: ``"POST"`` (the user guide) or ``"PATCH"`` (the OpenAPI). Unset (the
+            default), status changes start with POST and, when the service answers 405, try
+            PATCH once and keep whichever works for the client's life. Set, only that method
+            is used and a 405 is an error that names this knob.
+        write_token: Which token authenticates each write: ``"action"`` (default: the guide's
+            prose, the OpenAPI), ``"data"`` (every write), ``"guide"`` (the guide's header
+            tables: the Data Request Token for status changes and deletes, the Action Request
+            Token for adds), or per operation, e.g. ``"status=data,delete=data"`` or
+            ``{"delete": "data"}`` (operations: ``status``, ``add``, ``delete``). Reads always
+            use the data token.
+        customer_id_format: ``"int"`` (the user guide, default) or ``"string"`` (the OpenAPI):
+            the JSON type of ``customer-id`` in add requests.
+        timeouts: Connect and total timeouts per request.
+        retry: Retry policy of reads (and of bulk batches).
+        connection_limit: Connector limit of the session this client creates.
+
+    Raises:
+        ValidationError: missing credentials, an unknown platform, or plain http to a
+            non-loopback host.
+    """
+
+    def __init__(
+        self,
+        platform: str | None = None,
+        *,
+        username: str,
+        data_token: str | None = None,
+        action_token: str | None = None,
+        base_url: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        status_method: StatusMethod | None = None,
+        write_token: str | Mapping[str, str] = "action",
+        customer_id_format: CustomerIdFormat = "int",
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+    ) -> None:
+        if not username:
+            raise ValidationError("username is required (the tenant's API username)")
+        if not (data_token or action_token):
+            raise ValidationError("give data_token (reads) and/or action_token (writes)")
+        method = str(status_method or "POST").upper()
+        if method not in ("POST", "PATCH"):
+            raise ValidationError(f"status_method must be 'POST' or 'PATCH', got {status_method!r}")
+        write_tokens = parse_write_token(write_token)
+        if customer_id_format not in ("int", "string"):
+            raise ValidationError(
+                f"customer_id_format must be 'int' or 'string', got {customer_id_format!r}"
+            )
+        read_token = data_token or action_token or ""
+        action = action_token or data_token or ""
+        tokens = (read_token, action)
+        self.platform = platform
+        self.username = username
+        #: The method of status changes; it changes once if the service answers 405 and the
+        #: method was not set explicitly.
+        self.status_method: StatusMethod = "POST" if method == "POST" else "PATCH"
+        self._status_method_fixed = status_method is not None
+        #: The token of each write (``"action"`` or ``"data"``), from ``write_token``.
+        self.write_tokens: Mapping[WriteOperation, WriteToken] = write_tokens
+        self.customer_id_format: CustomerIdFormat = customer_id_format
+        base = resolve_8x8_base_url(platform, base_url)
+        # The tokens, and the Authorization values that carry them (a proxy may echo one).
+        secrets = (read_token, action, *(_basic(username, t)[6:] for t in tokens))
+
+        def request_path(write_with: str) -> Session:
+            return Session(
+                base,
+                read_headers={"Authorization": _basic(username, read_token)},
+                write_headers={"Authorization": _basic(username, write_with)},
+                secrets=secrets,
+                timeouts=timeouts,
+                retry=retry,
+                session=session,
+                connection_limit=connection_limit,
+            )
+
+        self._session = request_path(action)
+        # Writes with the data token go through a second request path that differs only in its
+        # write credentials (it borrows the caller's aiohttp session too, or owns its own).
+        self._data_writes = self._session
+        if "data" in write_tokens.values() and read_token != action:
+            self._data_writes = request_path(read_token)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> CampaignsClient:
+        """A client configured from ``CC_PLATFORM``, ``CC_BASE_URL``, ``CC_USERNAME``,
+        ``CC_DATA_TOKEN``, ``CC_ACTION_TOKEN`` and, when set, ``CC_STATUS_METHOD``,
+        ``CC_WRITE_TOKEN`` and ``CC_CUSTOMER_ID_FORMAT``; keyword arguments override them."""
+        env = os.environ if environ is None else environ
+        options: dict[str, Any] = {
+            "platform": env.get("CC_PLATFORM") or None,
+            "base_url": env.get("CC_BASE_URL") or None,
+            "username": env.get("CC_USERNAME", ""),
+            "data_token": env.get("CC_DATA_TOKEN") or None,
+            "action_token": env.get("CC_ACTION_TOKEN") or None,
+        }
+        for key, name in (
+            ("status_method", "CC_STATUS_METHOD"),
+            ("write_token", "CC_WRITE_TOKEN"),
+            ("customer_id_format", "CC_CUSTOMER_ID_FORMAT"),
+        ):
+            if env.get(name):
+                options[key] = env[name].strip()
+        options.update(overrides)
+        return cls(**options)
+
+    def __repr__(self) -> str:
+        tokens = ",".join(f"{op}={token}" for op, token in self.write_tokens.items())
+        return (
+            f"CampaignsClient(base_url={self.base_url!r}, username={self.username!r}, "
+            f"status_method={self.status_method!r}, write_token={tokens!r}, "
+            f"customer_id_format={self.customer_id_format!r})"
+        )
+
+    def _writer(self, operation: WriteOperation) -> Session:
+        """The request path whose write credentials are those of ``operation``."""
+        if self.write_tokens[operation] == "data":
+            return self._data_writes
+        return self._session
+
+    async def close(self) -> None:
+        """Close the HTTP sessions this client created. Safe to call twice."""
+        try:
+            if self._data_writes is not self._session:
+                await self._data_writes.close()
+        finally:
+            await self._session.close()
+
+    # -- campaign status ------------------------------------------------------------------
+
+    async def get_campaign(self, campaign_id: int) -> Campaign:
+        """The campaign's status and settings (``GET /api/stats/campaigns/{id}.json``).
+
+        Raises:
+            NotFoundError: no such campaign.
+            AuthenticationError: wrong credentials or cluster.
+        """
+        cid = _campaign_id(campaign_id)
+        answer = await self._session.request("GET", f"/api/stats/campaigns/{cid}.json")
+        data = answer.json()
+        body = data.get("campaign") if isinstance(data, Mapping) else None
+        if not isinstance(body, Mapping):
+            raise answer.unexpected('expected {"campaign": {...}}')
+        return campaign_from_wire(body)
+
+    async def set_status(
+        self,
+        campaign_id: int,
+        status: StatusChange | str,
+        *,
+        current: CampaignState | CampaignStatus | Campaign | None = None,
+        check: bool = True,
+    ) -> None:
+        """Change the campaign's status (``POST`` or ``PATCH /api/tstats/campaigns/{id}``).
+
+        Args:
+            status: ``StatusChange`` or its name (``"RUNNING"``, ``"paused"`` ...).
+            current: The campaign's current state, when known; otherwise it is fetched (with
+                ``check=True``).
+            check: Check the transition against the state machine before sending.
+
+        Raises:
+            ValidationError: an unknown status name.
+            InvalidTransitionError: the state machine refuses it (client-side or server-side).
+            CampaignStoppedError, CampaignNotDynamicError, CampaignNotEnabledError, ...
+        """
+        cid = _campaign_id(campaign_id)
+        change = _status_change(status)
+        path = f"/api/tstats/campaigns/{cid}"
+        if check:
+            state = await self._current_state(cid, current)
+            if state is not None and not transition_allowed(state, change):
+                raise InvalidTransitionError(
+                    f"campaign {cid} is {state.value}; cannot change it to {change.value}: "
+                    f"{_WHY_REFUSED[state]}.",
+                    method=self.status_method,
+                    url=self._session.url(path),
+                )
+        body = orjson.dumps({"status": change.value})
+        await self._change_status(path, body)
+
+    async def _change_status(self, path: str, body: bytes) -> None:
+        """Send a status change; a 405 (the service wants the other method) tries the other
+        method once and keeps it, unless ``status_method`` was set explicitly."""
+        session = self._writer("status")
+        method = self.status_method
+        try:
+            await session.request(method, path, body=body, write=True)
+            return
+        except ApiError as err:
+            if err.status != 405:
+                raise
+            other: StatusMethod = "PATCH" if method == "POST" else "POST"
+            if self._status_method_fixed:
+                raise ApiError(
+                    f"the service does not accept {method} for status changes (HTTP 405) and "
+                    f"status_method={method!r} was set explicitly: set status_method="
+                    f"{other!r} (CLI: --status-method {other}, or CC_STATUS_METHOD), or leave "
+                    "it unset so that the client finds the method itself",
+                    status=405,
+                    method=method,
+                    url=err.url,
+                ) from err
+            first = err
+        try:
+            await session.request(other, path, body=body, write=True)
+        except ApiError as err:
+            if err.status == 405:
+                raise ApiError(
+                    "the service accepts neither POST nor PATCH for status changes (HTTP 405 "
+                    "to both); check the base URL",
+                    status=405,
+                    method=other,
+                    url=err.url,
+                ) from first
+            # Any other answer means the service does take this method.
+            self._keep_status_method(other)
+            raise
+        self._keep_status_method(other)
+
+    def _keep_status_method(self, method: StatusMethod) -> None:
+        if self.status_method != method:
+            logger.info(
+                "status changes: the service answered 405 to %s; using %s from now on",
+                self.status_method,
+                method,
+            )
+            self.status_method = method
+
+    async def _current_state(
+        self, cid: int, current: CampaignState | CampaignStatus | Campaign | None
+    ) -> CampaignState | None:
+        if current is None:
+            current = await self.get_campaign(cid)
+        if isinstance(current, Campaign):
+            return current.state
+        if isinstance(current, CampaignState):
+            return current
+        if isinstance(current, int):
+            # A status code, e.g. ``campaign.status`` (an unknown code is kept as a plain int):
+            # an unknown one is not checked here, the server decides.
+            try:
+                return CampaignStatus(current).state
+            except ValueError:
+                return None
+        try:
+            return CampaignState(str(current).strip().upper())
+        except ValueError:
+            names = ", ".join(s.value for s in CampaignState)
+            raise ValidationError(
+                f"unknown current state {current!r}: use one of {names}"
+            ) from None
+
+    async def start(self, campaign_id: int, **kwargs: Any) -> None:
+        """Set the campaign RUNNING (from NEW, PAUSED or PURGED)."""
+        await self.set_status(campaign_id, StatusChange.RUNNING, **kwargs)
+
+    async def pause(self, campaign_id: int, **kwargs: Any) -> None:
+        """Pause a RUNNING campaign."""
+        await self.set_status(campaign_id, StatusChange.PAUSED, **kwargs)
+
+    async def purge(self, campaign_id: int, **kwargs: Any) -> None:
+        """Purge a PAUSED campaign (flush its queued records)."""
+        await self.set_status(campaign_id, StatusChange.PURGED, **kwargs)
+
+    async def stop(self, campaign_id: int, **kwargs: Any) -> None:
+        """Stop the campaign. STOPPED is final: it can never run again."""
+        await self.set_status(campaign_id, StatusChange.STOPPED, **kwargs)
+
+    # -- records ------------------------------------------------------------------------
+
+    async def add_customers(self, campaign_id: int, items: Iterable[Any]) -> list[ItemResult]:
+        """Add customers in one request (``POST /api/tstats/campaigns/{id}/customers``).
+
+        Items are ints, digit strings, :class:`CustomerItem` or mappings with ``customer_id``
+        (or ``customer-id``) and an optional timezone-aware ``schedule``. Everything is validated
+        before sending. For thousands or millions of customers use :meth:`bulk_add`.
+
+        Returns:
+            One :class:`ItemResult` per item, as the service listed them (HTTP 207).
+
+        Raises:
+            ValidationError: an empty list or a bad item (nothing is sent).
+            UnexpectedResponseError: the answer is not one result per item sent (an HTML
+                page, an empty body, ids that were not sent ...): the base URL is probably
+                wrong; nothing in it counts as added.
+            OutcomeUnknownError: 206, the service timed out: the items may or may not be in.
+            CampaignStoppedError, CampaignNotStartedError, ...: the whole request was refused.
+        """
+        cid = _campaign_id(campaign_id)
+        customers = []
+        for index, item in enumerate(items):
+            try:
+                customers.append(to_customer_item(item))
+            except ValidationError as err:
+                raise ValidationError(f"item {index}: {err}") from None
+        if not customers:
+            raise ValidationError("no customers to add: the list is empty")
+        as_string = self.customer_id_format == "string"
+        sent = [customer_to_wire(c.customer_id, c.schedule, as_string=as_string) for c in customers]
+        answer = await self._writer("add").request(
+            "POST", f"/api/tstats/campaigns/{cid}/customers", body=dump_json(sent), write=True
+        )
+        read_add_answer(answer, sent)  # one result per item sent, or UnexpectedResponseError
+        return [item_result_from_wire(element) for element in answer.json()]
+
+    async def list_records(self, campaign_id: int) -> list[CampaignRecord]:
+        """Every record of the campaign (``GET /api/stats/campaigns/{id}/records.json``)."""
+        cid = _campaign_id(campaign_id)
+        answer = await self._session.request("GET", f"/api/stats/campaigns/{cid}/records.json")
+        return records_from_wire(answer.json())
+
+    async def delete_customer(self, campaign_id: int, customer_id: int | str) -> None:
+        """Remove one customer (``DELETE /api/tstats/campaigns/{id}/customers/{customerId}``).
+
+        204 and 200 are both success.
+
+        Raises:
+            NotFoundError: not in the campaign, or no longer deletable (agent connected,
+                completed, already deleted) - the message says which.
+        """
+        cid = _campaign_id(campaign_id)
+        customer = parse_customer_id(customer_id)
+        await self._writer("delete").request(
+            "DELETE", f"/api/tstats/campaigns/{cid}/customers/{customer}", write=True
+        )
+
+    # -- bulk -----------------------------------------------------------------------------
+
+    async def bulk_add(
+        self,
+        campaign_id: int,
+        source: Any,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        max_records: int = MAX_RECORDS,
+        validate: bool = True,
+        dedupe: bool = True,
+        checkpoint: str | Path | None = None,
+        rejects: str | Path | None = None,
+        max_errors: int | None = None,
+        on_progress: Callable[[Progress], Any] | None = None,
+        **options: Any,
+    ) -> BulkReport:
+        """Stream ``source`` into the campaign: concurrent batches, retried, adaptive, resumable.
+
+        Args:
+            source: Any iterable or async iterable of ints, digit strings,
+                :class:`CustomerItem`, mappings, or rows of :func:`read_customers`. It is read
+                as batches are sent, never all at once.
+            batch_size: Customers per request.
+            concurrency: Most requests in flight; the adaptive limit moves between 1 and this.
+            max_records: Items past this many are not sent (8x8 documents 5,000,000 a upload).
+            validate: Check ids and schedules (aware, not past, at most 7 days ahead) before
+                sending; invalid items are counted, never sent.
+            dedupe: Send each id once; repeats are counted ``duplicate_in_input``.
+            checkpoint: Journal file. Rerun with the same source and checkpoint after a crash
+                and only what was not confirmed is sent again.
+            rejects: CSV or .jsonl file receiving every item that was not added (feedable back
+                as a source).
+            max_errors: Stop once more than this many items failed (invalid, rejected,
+                unknown).
+            on_progress: Called with a :class:`Progress` a few times a second.
+            options: More :class:`~cc_campaigns.bulk.BulkOptions` (``retry``, ``rate``,
+                ``total``, ``dry_run``, ``stop``, ``adaptive``, ``retry_budget``).
+
+        Returns:
+            The :class:`BulkReport`: every item in exactly one bucket.
+
+        Raises:
+            ValidationError: bad options or an unreadable source, before anything is sent.
+            CampaignStoppedError, CampaignNotDynamicError, CampaignNotEnabledError,
+            CampaignNotStartedError, AuthenticationError, NotFoundError: the upload stopped at
+                once; ``error.report`` holds the report (the rest is ``not_sent``).
+        """
+        session = self._writer("add")
+        adapter = AddCustomers(
+            session,
+            _campaign_id(campaign_id),
+            as_string=self.customer_id_format == "string",
+            validate=validate,
+        )
+        settings = bulk_options(
+            session.retry,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            max_records=max_records,
+            validate=validate,
+            dedupe=dedupe,
+            checkpoint=checkpoint,
+            rejects=rejects,
+            max_errors=max_errors,
+            on_progress=on_progress,
+            **options,
+        )
+        return await run_bulk(adapter, source, settings, connection_limit=session.connection_limit)
+
+    def iter_bulk_add(
+        self, campaign_id: int, source: Any, **options: Any
+    ) -> AsyncGenerator[list[ItemOutcome], None]:
+        """:meth:`bulk_add`, yielding each finished batch's :class:`ItemOutcome` list as it
+        completes (every item, added ones too), for services that react live."""
+        validate = bool(options.get("validate", True))
+        session = self._writer("add")
+        adapter = AddCustomers(
+            session,
+            _campaign_id(campaign_id),
+            as_string=self.customer_id_format == "string",
+            validate=validate,
+        )
+        settings = bulk_options(session.retry, **options)
+        # The engine's own generator: closing it (break, aclose) stops the upload.
+        return iter_bulk(adapter, source, settings, connection_limit=session.connection_limit)
+
+    async def bulk_remove(
+        self,
+        campaign_id: int,
+        source: Any,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: str | Path | None = None,
+        rejects: str | Path | None = None,
+        max_errors: int | None = None,
+        on_progress: Callable[[Progress], Any] | None = None,
+        **options: Any,
+    ) -> BulkReport:
+        """Remove many customers: concurrent DELETEs, the same engine and report.
+
+        In the report, ``added`` counts the customers removed and ``already_present`` those
+        that were not in the campaign (a 404 in any of the vendor's wordings - "Customer not
+        found.", "The customer has not been located.", "The customer-id has not been found.",
+        an empty 404 - or "... because the record is deleted already."). "Customer not
+        available for deletion because ..." (an agent is connected, the record is completed)
+        is ``rejected`` with that reason; "Campaign not found." stops the job.
+        """
+        session = self._writer("delete")
+        adapter = RemoveCustomers(
+            session, _campaign_id(campaign_id), as_string=False, validate=True
+        )
+        settings = bulk_options(
+            session.retry,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            rejects=rejects,
+            max_errors=max_errors,
+            on_progress=on_progress,
+            **options,
+        )
+        return await run_bulk(adapter, source, settings, connection_limit=session.connection_limit)
+
+
+def _campaign_id(value: Any) -> int:
+    try:
+        return parse_customer_id(value)
+    except ValidationError:
+        raise ValidationError(
+            f"campaign id must be a non-negative integer, got {value!r}"
+        ) from None
+
+
+def _status_change(value: StatusChange | str) -> StatusChange:
+    if isinstance(value, StatusChange):
+        return value
+    try:
+        return StatusChange(str(value).strip().upper())
+    except ValueError:
+        names = ", ".join(s.value for s in StatusChange)
+        raise ValidationError(f"unknown status {value!r}: use one of {names}") from None
