@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test test-all lint typecheck pytest demo bench install clean fuzz
+.PHONY: test test-all test-fast lint typecheck pytest demo bench install clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# The inner loop: everything but the tests marked slow (processes, long property searches).
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow"
 
 demo: $(STAMP)
 	$(BIN)/python -m cc_campaigns demo

@@ -1,4 +1,4 @@
-"""A compact set of non-negative integers (customer ids), in pure Python.
+"""A compact set of non-negative integers (item ids), in pure Python.
 
 Used where millions of ids must be remembered cheaply: campaign membership in the simulator and
 the bulk engine's client-side dedupe.
