@@ -1,8 +1,10 @@
 """VoIPbin (``https://api.voipbin.net/v1.0``): campaigns, outplans, outdials and their targets.
 
 The second provider, built like the first: :class:`VoipbinClient` sends through the shared
-transport (:mod:`cc_campaigns._transport`), errors come from :mod:`cc_campaigns.errors`, models
-are attrs classes (:mod:`.models`) and the JSON lives in :mod:`.wire`. Many targets go in
+transport (:mod:`cc_campaigns._transport`), its endpoints are grouped by resource
+(:mod:`.resources`: ``vb.campaigns``, ``vb.outplans``, ``vb.outdials``, ``vb.outdials.targets``),
+errors come from :mod:`cc_campaigns.errors` (VoIPbin's error bodies are read by :mod:`.errors`),
+models are attrs classes (:mod:`.models`) and the JSON lives in :mod:`.wire`. Many targets go in
 through the shared bulk engine (:meth:`VoipbinClient.bulk_add_targets`, :mod:`.adapters`,
 :func:`read_targets`).
 A simulator stands in for the service: :mod:`cc_campaigns.voipbin.simulator`.

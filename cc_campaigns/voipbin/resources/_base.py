@@ -1,0 +1,77 @@
+"""What every resource shares: the session, one request helper and pagination."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, TypeVar
+
+import orjson
+
+from ..._transport.session import Session
+from ...errors import CampaignsError
+from ..wire import answer_json, page_from_wire
+from ._args import page_size as checked_page_size
+
+__all__ = ["Resource"]
+
+T = TypeVar("T")
+
+
+class Resource:
+    """A group of endpoints sending through the client's :class:`Session`.
+
+    Resources are made by :class:`~cc_campaigns.voipbin.VoipbinClient` and live as long as it;
+    they hold no state of their own.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._session.base_url}>"
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        retry: bool | None = None,
+    ) -> Any:
+        """Send one request and return its JSON answer.
+
+        ``retry=None`` leaves it to the session (reads are retried, writes are not).
+        """
+        payload = orjson.dumps(body) if body is not None else None
+        answer = await self._session.request(
+            method, path, body=payload, write=method != "GET", retry=retry
+        )
+        return answer_json(answer, method, self._session.url(path))
+
+    def _pages(self, path: str, page_size: int, read: Callable[[Any], T]) -> AsyncIterator[T]:
+        """Every item of a list endpoint, a page at a time, as the iteration asks for them.
+
+        ``page_size`` is checked at once (not on the first ``__anext__``).
+        """
+        size = checked_page_size(page_size)
+
+        async def items() -> AsyncIterator[T]:
+            token: str | None = None
+            seen: set[str] = set()
+            while True:
+                params = {"page_size": str(size)}
+                if token:
+                    params["page_token"] = token
+                answer = await self._session.request("GET", path, params=params)
+                result, token = page_from_wire(answer_json(answer, "GET", self._session.url(path)))
+                for item in result:
+                    yield read(item)
+                if not result or not token:
+                    return
+                if token in seen:
+                    raise CampaignsError(
+                        f"the server sent page token {token!r} twice for {path}; stopping"
+                    )
+                seen.add(token)
+
+        return items()
