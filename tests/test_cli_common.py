@@ -297,3 +297,14 @@ def test_voipbin_demo_with_a_few_targets(invoke: Callable[..., Result]) -> None:
     for step in ("start -> run", "stop  -> stopping", "wait  -> stop"):
         assert step in out
     assert "targets are in outdial" in out
+
+
+def test_a_message_without_the_request_has_no_empty_parentheses() -> None:
+    refused = explain(errors.AuthenticationError("Bad key", status=401), VOIPBIN)
+    assert refused is not None
+    assert refused.message.startswith("VoIPbin refused the credentials (HTTP 401): Bad key. ")
+    unreachable = explain(errors.ConnectError("connection refused"))
+    assert unreachable is not None
+    assert unreachable.message == "could not reach the service: connection refused"
+    with_request = explain(errors.NotFoundError("gone", status=404, method="GET", url="https://x"))
+    assert with_request is not None and with_request.message == "gone (HTTP 404, GET https://x)"

@@ -144,8 +144,11 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _where(err: ApiError | TransportError) -> str:
-    return f"{err.method} {err.url}" if err.method and err.url else ""
+def _where(err: ApiError | TransportError, *before: str) -> str:
+    """`` (HTTP 401, GET https://...)``: what is known of the request, in parentheses."""
+    parts = [*before, f"{err.method} {err.url}" if err.method and err.url else ""]
+    known = ", ".join(part for part in parts if part)
+    return f" ({known})" if known else ""
 
 
 def explain(err: BaseException, provider: Provider = DYNAMIC) -> CliError | None:
@@ -159,20 +162,20 @@ def explain(err: BaseException, provider: Provider = DYNAMIC) -> CliError | None
         return CliError(str(err), ExitCode.USAGE)
     if isinstance(err, AuthenticationError):
         return CliError(
-            f"{provider.service} refused the credentials (HTTP {err.status}, {_where(err)}): "
+            f"{provider.service} refused the credentials{_where(err, f'HTTP {err.status}')}: "
             f"{_sentence(err.message)} {provider.credentials_hint}",
             ExitCode.API,
         )
     if isinstance(err, OutcomeUnknownError):
         return CliError(
-            f"{_sentence(err.message)} ({_where(err)}) {provider.unknown_hint}", ExitCode.API
+            f"{_sentence(err.message)}{_where(err)} {provider.unknown_hint}", ExitCode.API
         )
     if isinstance(err, ApiError):
         if err.status is None:  # refused by the SDK before sending (transition guard)
             return CliError(err.message, ExitCode.API)
-        return CliError(f"{err.message} (HTTP {err.status}, {_where(err)})", ExitCode.API)
+        return CliError(f"{err.message}{_where(err, f'HTTP {err.status}')}", ExitCode.API)
     if isinstance(err, TransportError):
-        return CliError(f"could not reach the service: {err.message} ({_where(err)})", ExitCode.API)
+        return CliError(f"could not reach the service: {err.message}{_where(err)}", ExitCode.API)
     if isinstance(err, CampaignsError):
         return CliError(str(err), ExitCode.API)
     if isinstance(err, OSError) and err.strerror:
