@@ -251,7 +251,7 @@ def test_stop_asks_on_a_terminal(
     stopped: bool,
 ) -> None:
     monkeypatch.setattr(context, "is_interactive", lambda: True)
-    monkeypatch.setattr("cc_campaigns.cli.campaign.is_interactive", lambda: True)
+    monkeypatch.setattr("cc_campaigns.cli.dynamic.campaign.is_interactive", lambda: True)
     cid = campaign(name="Ask me")
     result = invoke("stop", str(cid), input=answer)
     assert result.exit_code == 0, result.output

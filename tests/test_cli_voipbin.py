@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cc_campaigns import RetryPolicy
+from cc_campaigns.cli import context
 from cc_campaigns.cli import voipbin as voipbin_cli
 from cc_campaigns.cli.app import cli
 from cc_campaigns.voipbin import CampaignStatus, VoipbinClient
@@ -258,7 +259,7 @@ def test_stop_asks_on_a_terminal(
     answer: str,
     stopped: bool,
 ) -> None:
-    monkeypatch.setattr(voipbin_cli, "is_interactive", lambda: True)
+    monkeypatch.setattr("cc_campaigns.cli.voipbin.campaign.is_interactive", lambda: True)
     cid = sim.campaign("Ask me")
     sim.call(sim.simulator.set_campaign_status, cid, "run")
     result = invoke("stop", cid, input=answer)
@@ -471,7 +472,7 @@ def test_a_token_and_the_options(invoke: Callable[..., Result], sim: SimThread) 
 def test_an_access_key_is_prompted_for_on_a_terminal(
     invoke: Callable[..., Result], sim: SimThread, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(voipbin_cli, "is_interactive", lambda: True)
+    monkeypatch.setattr("cc_campaigns.cli.context.is_interactive", lambda: True)
     result = invoke("campaigns", "--json", input=KEY + "\n", VOIPBIN_ACCESSKEY="")
     assert result.exit_code == 0, result.output
     assert "VoIPbin access key" in result.stderr
@@ -524,7 +525,7 @@ def test_plain_http_elsewhere_is_refused(invoke: Callable[..., Result]) -> None:
 def test_an_unreachable_service(
     invoke: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(voipbin_cli, "VoipbinClient", functools.partial(VoipbinClient, retry=FAST))
+    monkeypatch.setattr(context, "VoipbinClient", functools.partial(VoipbinClient, retry=FAST))
     result = invoke("campaigns", VOIPBIN_BASE_URL="http://127.0.0.1:9/v1.0")
     assert result.exit_code == 3
     assert result.stderr.startswith("cc-campaigns: could not reach the service")

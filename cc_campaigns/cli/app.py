@@ -1,70 +1,58 @@
-"""The ``cc-campaigns`` command group: global options, logging, and turning errors into exit
-codes and one-line messages."""
+"""The ``cc-campaigns`` command group: global options, logging, the provider groups, and the
+8x8 commands at the top level (the very same command objects as under ``8x8``).
+
+Errors of every command become one-line messages and exit codes in :class:`.errors.MappedGroup`.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
-import traceback
 from pathlib import Path
-from typing import Any
 
 import click
 
 from .. import __version__
-from . import bulk, campaign, records, sim, voipbin
-from .context import EXIT_CODES_HELP, PROG, CliError, CliState, ExitCode, explain
+from . import dynamic, voipbin
+from .context import CliState
+from .errors import EXIT_CODES_HELP, PROG, MappedGroup
 
 __all__ = ["cli", "main"]
 
-_HELP = f"""Manage 8x8 Contact Center dynamic campaigns: status, start/pause/purge/stop, records,
-and bulk uploads of customers that resume where they stopped. VoIPbin campaigns and outdial
-targets: `cc-campaigns voipbin --help`.
+#: The provider groups, in the order ``--help`` lists them.
+PROVIDERS: tuple[click.Group, ...] = (dynamic.dynamic, voipbin.voipbin)
 
-\b
-Settings, the first found wins:
-  1. the options below;
-  2. the environment: CC_PLATFORM, CC_BASE_URL, CC_USERNAME, CC_DATA_TOKEN,
-     CC_ACTION_TOKEN, CC_STATUS_METHOD, CC_CUSTOMER_ID_FORMAT, CC_PROFILE;
-  3. a profile of the config file (--config, else $CC_CONFIG, else config.ini or
-     config.toml in your user config directory), e.g.:
-       [default]
-       platform = na12
-       username = acme
-       action_token = ...
-\b
-Tokens are never options: they come from the environment, the config file (keep it
-chmod 600), or a hidden prompt on a terminal.
+_HELP = f"""Outbound-dialing campaigns from the command line, one group per provider:
+`{PROG} 8x8 ...` (8x8 Contact Center Dynamic Campaigns) and `{PROG} voipbin ...` (VoIPbin
+campaigns and outdial targets), with the same verbs where the APIs allow: status, start,
+stop, records, add, remove, upload (resumable bulk uploads), simulate, demo. The 8x8
+commands also work at the top level, as they always have: `{PROG} upload` is
+`{PROG} 8x8 upload`.
+
+{dynamic.SETTINGS_HELP}
 
 {EXIT_CODES_HELP}
 """
 
 
-class _Group(click.Group):
-    """Maps every error a command raises onto a one-line message and an exit code."""
+class _Root(MappedGroup):
+    """Lists the provider groups apart from the 8x8 commands they also hold at the top."""
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException):
-            raise
-        except (click.Abort, KeyboardInterrupt, asyncio.CancelledError):
-            # click.Abort: Ctrl-C (or the end of input) at a prompt.
-            error = CliError("interrupted", ExitCode.INTERRUPTED)
-        except Exception as err:
-            state = ctx.find_object(CliState)
-            if state is not None and state.debug:
-                traceback.print_exception(type(err), err, err.__traceback__, file=sys.stderr)
-            error = explain(err) or CliError(
-                f"unexpected error: {type(err).__name__}: {err} (rerun with --debug to see where)",
-                ExitCode.API,
-            )
-        error.show()
-        raise click.exceptions.Exit(error.exit_code)
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in self.commands)
+        groups = [(g.name or "", g.get_short_help_str(limit)) for g in PROVIDERS]
+        aliases = [
+            (name, command.get_short_help_str(limit))
+            for name, command in self.commands.items()
+            if not isinstance(command, click.Group)
+        ]
+        with formatter.section("Providers"):
+            formatter.write_dl(groups)
+        with formatter.section(f"8x8 commands (the same as `{PROG} 8x8 COMMAND`)"):
+            formatter.write_dl(aliases)
 
 
-@click.group(PROG, cls=_Group, help=_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(PROG, cls=_Root, help=_HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--profile", metavar="NAME", help="Config file profile (default: 'default').")
 @click.option(
     "--config",
@@ -72,29 +60,7 @@ class _Group(click.Group):
     type=click.Path(dir_okay=False, path_type=Path),
     help="Config file (INI, or TOML on Python 3.11+).",
 )
-@click.option("--platform", metavar="NAME", help="8x8 cluster, e.g. na12, eu5, bc2.")
-@click.option("--base-url", metavar="URL", help="Service URL; overrides --platform.")
-@click.option("--username", metavar="NAME", help="The tenant's API username.")
-@click.option(
-    "--status-method",
-    type=click.Choice(["POST", "PATCH"], case_sensitive=False),
-    metavar="POST|PATCH",
-    help="HTTP method of status changes: POST (the guide) or PATCH (the OpenAPI). Unset: POST, "
-    "and PATCH from then on if the service answers 405.",
-)
-@click.option(
-    "--write-token",
-    metavar="action|data|guide|OP=TOKEN,...",
-    help="Token of the writes: action (default), data, guide (the guide's header tables: data "
-    "for status changes and deletes, action for adds), or per operation, e.g. "
-    "status=data,delete=data.",
-)
-@click.option(
-    "--customer-id-format",
-    type=click.Choice(["int", "string"], case_sensitive=False),
-    metavar="int|string",
-    help="JSON type of customer-id in add requests: int (default) or string.",
-)
+@dynamic.settings_options
 @click.option(
     "--debug",
     is_flag=True,
@@ -104,29 +70,19 @@ class _Group(click.Group):
 @click.pass_context
 def cli(
     ctx: click.Context,
+    /,
     profile: str | None,
     config_path: Path | None,
-    platform: str | None,
-    base_url: str | None,
-    username: str | None,
-    status_method: str | None,
-    write_token: str | None,
-    customer_id_format: str | None,
     debug: bool,
+    **settings: str | None,
 ) -> None:
     ctx.obj = CliState(
-        command_line={
-            "platform": platform,
-            "base_url": base_url,
-            "username": username,
-            "status_method": status_method,
-            "write_token": write_token,
-            "customer_id_format": customer_id_format,
-        },
+        command_line={name: settings[name] for name in dynamic.SETTING_NAMES},
         profile=profile,
         config_path=config_path,
         debug=debug,
     )
+    ctx.meta["cc_campaigns.debug"] = debug
     if debug:
         _debug_logging(ctx)
 
@@ -146,20 +102,9 @@ def _debug_logging(ctx: click.Context) -> None:
     ctx.call_on_close(restore)
 
 
-for _command in (
-    campaign.status,
-    campaign.start,
-    campaign.pause,
-    campaign.purge,
-    campaign.stop,
-    records.records,
-    records.add,
-    bulk.remove,
-    bulk.upload,
-    sim.simulate,
-    sim.demo,
-    voipbin.voipbin,
-):
+for _group in PROVIDERS:
+    cli.add_command(_group)
+for _command in dynamic.COMMANDS:
     cli.add_command(_command)
 
 

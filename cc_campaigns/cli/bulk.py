@@ -1,4 +1,7 @@
-"""``upload`` and ``remove``: the bulk engine, with progress, a summary, and resume."""
+"""What every provider's bulk commands (``upload``, ``remove``) share: their options
+(column, encoding, concurrency, checkpoint, rejects, max errors, restart, dry run, JSON,
+progress), counting the input for the progress bar, running the job with clean Ctrl-C, and
+printing the report with the hint to resume and the exit code."""
 
 from __future__ import annotations
 
@@ -6,30 +9,32 @@ import asyncio
 import codecs
 import gzip
 import zlib
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..bulk import BulkReport, read_customers
+from ..bulk import BulkReport
 from ..errors import CampaignsError, SourceError
-from .context import (
-    EXIT_CODES_HELP,
-    CliState,
-    ExitCode,
-    fail,
-    pass_state,
-    run_bulk,
-)
-from .output import report_failed, report_table, show
-from .progress import ProgressDisplay
+from .context import run_bulk
+from .errors import ExitCode, fail
+from .render import report_failed, report_table, show
+from .render.progress import ProgressDisplay
 
-__all__ = ["remove", "upload"]
+__all__ = [
+    "ENCODING_OPTION",
+    "bulk_options",
+    "checkpoint_path",
+    "count_lines",
+    "count_rows",
+    "parse_column",
+    "run_job",
+]
 
 
-def _column(value: str | None) -> str | int | None:
+def parse_column(value: str | None) -> str | int | None:
     """A header name, or a 0-based column number."""
     if value is None:
         return None
@@ -60,31 +65,129 @@ ENCODING_OPTION = click.option(
 )
 
 
-def _count_rows(
-    source: str,
-    *,
-    column: str | int | None,
-    schedule_column: str | int | None,
-    encoding: str = "utf-8",
-) -> int | None:
+def count_rows(source: str, read: Callable[[str], Iterable[Any]]) -> int | None:
     """The number of rows of ``source`` for the progress bar and the ETA (None for stdin).
 
-    Counting lines is fast (a million a few tens of milliseconds); a header line is recognised
-    the way the reader recognises it: by the line number of its first row. A quoted field
-    spanning lines would make it a little high, which only moves the ETA. Reading the first row
-    also checks the file and the columns (a missing file, an out-of-range --column) before
-    anything is sent; a truncated .gz is found here too.
+    ``read(source)`` is the provider's reader with the command's column and encoding (a
+    ``read_customers`` or ``read_targets``). Counting lines is fast (a million a few tens of
+    milliseconds); a header line is recognised the way the reader recognises it: by the line
+    number of its first row. A quoted field spanning lines would make it a little high, which
+    only moves the ETA. Reading the first row also checks the file and the columns (a missing
+    file, an out-of-range --column) before anything is sent; a truncated .gz is found here too.
     """
     if source == "-":
         return None
-    rows = read_customers(source, column=column, schedule_column=schedule_column, encoding=encoding)
+    rows = read(source)
     try:
         first = next(iter(rows), None)
     finally:
-        rows.close()
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
     if first is None:
         return 0
-    return count_lines(source, first.line or 1)
+    return count_lines(source, getattr(first, "line", None) or 1)
+
+
+def checkpoint_path(
+    source: str, checkpoint: Path | None, *, no_checkpoint: bool, dry_run: bool
+) -> Path | None:
+    """The journal of an upload: ``--checkpoint``, else FILE.ckpt (none for standard input,
+    ``--no-checkpoint`` or a dry run)."""
+    if no_checkpoint or dry_run:
+        return None
+    if checkpoint is None and source != "-":
+        return Path(f"{source}.ckpt")
+    return checkpoint
+
+
+def bulk_options(
+    *,
+    items: str,
+    column_help: str,
+    concurrency: int,
+    checkpoint_help: str,
+    upload: bool,
+    between: Sequence[Callable[[Any], Any]] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options every bulk command of every provider has, in one order.
+
+    Args:
+        items: What the rows are, in help texts ("items", "targets").
+        column_help: Help of ``--column`` (which column holds the id or number).
+        concurrency: Default of ``--concurrency``.
+        checkpoint_help: Help of ``--checkpoint``.
+        upload: An upload (not a removal): adds ``--no-checkpoint`` and ``--dry-run``.
+        between: Provider options, placed after ``--encoding``.
+    """
+    options: list[Callable[[Any], Any]] = [
+        click.option("--column", metavar="NAME|N", help=column_help),
+        ENCODING_OPTION,
+        *between,
+        click.option(
+            "--concurrency",
+            type=click.IntRange(min=1, max=64),
+            default=concurrency,
+            show_default=True,
+            help="Most requests in flight (the engine lowers it when the service pushes back).",
+        ),
+        click.option(
+            "--checkpoint",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help=checkpoint_help,
+        ),
+    ]
+    if upload:
+        options.append(
+            click.option(
+                "--no-checkpoint",
+                is_flag=True,
+                help="Keep no checkpoint (a rerun starts from the top).",
+            )
+        )
+    options += [
+        click.option(
+            "--rejects",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help=f"Write every {items[:-1]} that was not done to this CSV (or .jsonl) file, "
+            "with the reason and its line number.",
+        ),
+        click.option(
+            "--max-errors",
+            type=click.IntRange(min=0),
+            help=f"Stop after this many {items} failed (invalid, rejected, unknown).",
+        ),
+        click.option(
+            "--restart",
+            is_flag=True,
+            help="Start over: forget what the checkpoint says (it belongs to another file, or "
+            "you want everything sent again).",
+        ),
+    ]
+    if upload:
+        options.append(
+            click.option(
+                "--dry-run",
+                is_flag=True,
+                help="Read and validate the file and count; send nothing.",
+            )
+        )
+    options += [
+        click.option("--json", "as_json", is_flag=True, help="Print the report as JSON."),
+        click.option(
+            "--progress/--no-progress",
+            default=True,
+            show_default=True,
+            help="Show progress on stderr: a live bar on a terminal, else a line every 5 s.",
+        ),
+    ]
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
 
 
 def count_lines(source: str, first_line: int) -> int:
@@ -119,193 +222,7 @@ def _lines(source: str) -> Iterator[bytes]:
             yield from plain
 
 
-def _common_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option(
-            "--column",
-            metavar="NAME|N",
-            help="The customer id column: a header name or a 0-based number (default: a "
-            "customer_id/accountnum/id header, else the first column).",
-        ),
-        ENCODING_OPTION,
-        click.option(
-            "--concurrency",
-            type=click.IntRange(min=1, max=64),
-            default=16,
-            show_default=True,
-            help="Most requests in flight (the engine lowers it when the service pushes back).",
-        ),
-        click.option(
-            "--checkpoint",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Journal of finished batches; a rerun with the same file resumes.",
-        ),
-        click.option(
-            "--rejects",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write every item that was not done to this CSV (or .jsonl) file, with the "
-            "reason and its line number.",
-        ),
-        click.option(
-            "--max-errors",
-            type=click.IntRange(min=0),
-            help="Stop after this many items failed (invalid, rejected, unknown).",
-        ),
-        click.option(
-            "--restart",
-            is_flag=True,
-            help="Start over: forget what the checkpoint says (it belongs to another file, or "
-            "you want everything sent again).",
-        ),
-        click.option("--json", "as_json", is_flag=True, help="Print the report as JSON."),
-        click.option(
-            "--progress/--no-progress",
-            default=True,
-            show_default=True,
-            help="Show progress on stderr: a live bar on a terminal, else a line every 5 s.",
-        ),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
-
-
-@click.command(epilog=EXIT_CODES_HELP, short_help="Upload a file of customers (resumable).")
-@click.argument("campaign_id", metavar="ID", type=click.IntRange(min=0))
-@click.argument("source", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option(
-    "--schedule-column",
-    metavar="NAME|N",
-    help="Column of the call times (ISO 8601 with a timezone; default: a 'schedule' header).",
-)
-@click.option(
-    "--batch-size",
-    type=click.IntRange(min=1, max=10_000),
-    default=500,
-    show_default=True,
-    help="Customers per request.",
-)
-@click.option(
-    "--no-checkpoint", is_flag=True, help="Keep no checkpoint (a rerun starts from the top)."
-)
-@click.option("--dry-run", is_flag=True, help="Read and validate the file and count; send nothing.")
-@_common_options
-@pass_state
-def upload(
-    state: CliState,
-    campaign_id: int,
-    source: str,
-    column: str | None,
-    encoding: str,
-    schedule_column: str | None,
-    batch_size: int,
-    concurrency: int,
-    checkpoint: Path | None,
-    no_checkpoint: bool,
-    rejects: Path | None,
-    max_errors: int | None,
-    restart: bool,
-    dry_run: bool,
-    as_json: bool,
-    progress: bool,
-) -> None:
-    """Upload the customers of FILE to dynamic campaign ID; '-' reads standard input.
-
-    FILE is a CSV (with or without a header), a text file with one id per line, or JSON
-    Lines; .gz too. Rows that cannot be used are counted as invalid, with their line number in
-    the --rejects file. Duplicates are sent once.
-
-    A checkpoint (FILE.ckpt by default) records every finished batch: after Ctrl-C, --max-errors
-    or a crash, run the same command again and it resumes where it stopped, without sending
-    anything twice. It is deleted once every item has its final answer; a checkpoint of
-    another file is refused (exit 2): --restart starts over.
-    """
-    journal: Path | None = checkpoint
-    if no_checkpoint or dry_run:
-        journal = None
-    elif journal is None and source != "-":
-        journal = Path(f"{source}.ckpt")
-    id_column, when_column = _column(column), _column(schedule_column)
-    items = read_customers(source, column=id_column, schedule_column=when_column, encoding=encoding)
-    total = _count_rows(source, column=id_column, schedule_column=when_column, encoding=encoding)
-    client = state.client(write=True)
-
-    def start(display: ProgressDisplay, stop: asyncio.Event) -> Coroutine[Any, Any, BulkReport]:
-        return client.bulk_add(
-            campaign_id,
-            items,
-            batch_size=batch_size,
-            concurrency=concurrency,
-            checkpoint=journal,
-            rejects=rejects,
-            max_errors=max_errors,
-            restart=restart,
-            on_progress=display,
-            dry_run=dry_run,
-            stop=stop,
-            total=total,
-        )
-
-    _run(client, start, "upload", journal, as_json=as_json, progress=progress, total=total)
-
-
-@click.command(epilog=EXIT_CODES_HELP, short_help="Remove customers (named, or from a file).")
-@click.argument("campaign_id", metavar="ID", type=click.IntRange(min=0))
-@click.argument("customers", metavar="[CUSTOMER]...", nargs=-1)
-@click.option(
-    "--file",
-    "source",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="Read the customers from this file (as `upload` does; '-' is standard input).",
-)
-@_common_options
-@pass_state
-def remove(
-    state: CliState,
-    campaign_id: int,
-    customers: tuple[str, ...],
-    source: str | None,
-    column: str | None,
-    encoding: str,
-    concurrency: int,
-    checkpoint: Path | None,
-    rejects: Path | None,
-    max_errors: int | None,
-    restart: bool,
-    as_json: bool,
-    progress: bool,
-) -> None:
-    """Remove customers from campaign ID: those named, or those of --file.
-
-    Customers that are not in the campaign are reported as such (not an error); records that
-    can no longer be deleted (an agent connected, completed) are reported with the reason.
-    """
-    if bool(customers) == bool(source):
-        fail("name the customers to remove, or give --file FILE (not both)")
-    items: Iterable[Any] = (
-        read_customers(source, column=_column(column), encoding=encoding)
-        if source
-        else list(customers)
-    )
-    client = state.client(write=True)
-
-    def start(display: ProgressDisplay, stop: asyncio.Event) -> Coroutine[Any, Any, BulkReport]:
-        return client.bulk_remove(
-            campaign_id,
-            items,
-            concurrency=concurrency,
-            checkpoint=checkpoint,
-            rejects=rejects,
-            max_errors=max_errors,
-            restart=restart,
-            on_progress=display,
-            stop=stop,
-        )
-
-    _run(client, start, "remove", checkpoint, as_json=as_json, progress=progress)
-
-
-def _run(
+def run_job(
     client: AbstractAsyncContextManager[Any],
     start: Callable[[ProgressDisplay, asyncio.Event], Coroutine[Any, Any, BulkReport]],
     label: str,

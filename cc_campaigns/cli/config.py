@@ -40,9 +40,12 @@ __all__ = [
     "ConfigError",
     "ConfigFile",
     "Resolved",
+    "VoipbinResolved",
     "default_config_path",
     "load_config",
+    "profile_settings",
     "resolve",
+    "resolve_voipbin",
 ]
 
 #: Environment variable naming the config file.
@@ -170,6 +173,20 @@ def _parse_toml(path: Path, text: str) -> dict[str, Any]:
     )
 
 
+def profile_settings(config: ConfigFile, profile: str | None) -> dict[str, str]:
+    """The settings of ``profile`` (``None``: the default profile, which may be absent).
+
+    Raises:
+        ConfigError: a profile was named but the file does not have it.
+    """
+    name = profile or DEFAULT_PROFILE
+    if profile is not None and name not in config.profiles:
+        where = f"in {config.path}" if config.exists else f"(no config file at {config.path})"
+        have = ", ".join(sorted(config.profiles)) or "none"
+        raise ConfigError(f"no profile [{name}] {where}; profiles there: {have}")
+    return dict(config.profiles.get(name, {}))
+
+
 @attrs.frozen
 class Resolved:
     """Settings after layering; tokens are never shown in a repr."""
@@ -207,12 +224,7 @@ def resolve(
     Raises:
         ConfigError: a profile was named but the file does not have it.
     """
-    name = profile or DEFAULT_PROFILE
-    if profile is not None and name not in config.profiles:
-        where = f"in {config.path}" if config.exists else f"(no config file at {config.path})"
-        have = ", ".join(sorted(config.profiles)) or "none"
-        raise ConfigError(f"no profile [{name}] {where}; profiles there: {have}")
-    file_layer = dict(config.profiles.get(name, {}))
+    file_layer = profile_settings(config, profile)
     env_layer = {key: environ[var] for key, var in ENV_NAMES.items() if environ.get(var)}
     cli_layer = {k: v for k, v in command_line.items() if v and k not in TOKEN_KEYS}
     layers = [cli_layer, env_layer, file_layer]
@@ -247,4 +259,55 @@ def resolve(
         customer_id_format=values["customer_id_format"],
         token_source=token_source,
         token_from_shared_file=from_file and config.shared,
+    )
+
+
+@attrs.frozen
+class VoipbinResolved:
+    """VoIPbin settings after layering; the access key and token are never in a repr."""
+
+    base_url: str | None = None
+    accesskey: str | None = attrs.field(default=None, repr=False)
+    token: str | None = attrs.field(default=None, repr=False)
+    #: Which layer gave the credential ("the environment", "profile [p] of FILE"), for messages.
+    secret_source: str | None = None
+    #: True when the credential was read from a config file that others may read.
+    secret_from_shared_file: bool = False
+
+
+def resolve_voipbin(
+    command_line: Mapping[str, str | None],
+    environ: Mapping[str, str],
+    config: ConfigFile,
+    profile: str | None,
+) -> VoipbinResolved:
+    """Layer the ``voipbin`` options over the ``VOIPBIN_*`` environment over the profile.
+
+    The base URL and the credential are decided separately; the credential (an access key or a
+    token) as a unit, by the first layer that gives either.
+
+    Raises:
+        ConfigError: a profile was named but the file does not have it.
+    """
+    file_layer = {k: v for k, v in profile_settings(config, profile).items() if v}
+    env_layer = {k: environ[v] for k, v in VOIPBIN_ENV_NAMES.items() if environ.get(v)}
+    cli_layer = {k: v for k, v in command_line.items() if v}
+    layers = [
+        ("the command line", cli_layer),
+        ("the environment", env_layer),
+        (f"profile [{profile or DEFAULT_PROFILE}] of {config.path}", file_layer),
+    ]
+    base_url = next(
+        (layer["voipbin_base_url"] for _, layer in layers if "voipbin_base_url" in layer), None
+    )
+    secrets = ("voipbin_accesskey", "voipbin_token")
+    where, chosen = next(
+        ((w, layer) for w, layer in layers if any(k in layer for k in secrets)), (None, {})
+    )
+    return VoipbinResolved(
+        base_url=base_url,
+        accesskey=chosen.get("voipbin_accesskey"),
+        token=chosen.get("voipbin_token"),
+        secret_source=where,
+        secret_from_shared_file=bool(chosen) and chosen is file_layer and config.shared,
     )

@@ -1,18 +1,20 @@
-"""What every command shares: exit codes, the one-line errors, settings, and building the client.
+"""What every command shares: the settings of each provider and building its client, and
+running a command's coroutine (with clean Ctrl-C handling for bulk runs).
 
-Commands never build a :class:`~cc_campaigns.CampaignsClient` themselves: they ask the
-:class:`CliState` (the click context object), which layers the settings, reads tokens from the
-environment, the config file or a hidden prompt, and turns the SDK's errors into messages.
+Commands never build a client themselves: they ask the context object of their group, a
+:class:`CliState` (8x8, and the global options) or a :class:`VoipbinState`, which layers the
+settings, reads the secrets from the environment, the config file or a hidden prompt, and turns
+a bad setting into a usage error. Errors are mapped in one place, :mod:`.errors`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Literal, NoReturn, TypeVar
 
@@ -20,88 +22,42 @@ import attrs
 import click
 
 from ..dynamic.client import CampaignsClient, parse_write_token
-from ..errors import (
-    ApiError,
-    AuthenticationError,
-    CampaignsError,
-    OutcomeUnknownError,
-    TransportError,
-    ValidationError,
-)
+from ..errors import ValidationError
+from ..voipbin import DEFAULT_BASE_URL as VOIPBIN_BASE_URL
+from ..voipbin import VoipbinClient
 from .config import (
     DEFAULT_PROFILE,
     ENV_NAMES,
-    ConfigError,
+    ConfigFile,
     Resolved,
+    VoipbinResolved,
     default_config_path,
     load_config,
     resolve,
+    resolve_voipbin,
 )
+from .errors import EXIT_CODES_HELP, PROG, CliError, ExitCode, explain, fail, warn
 
 __all__ = [
     "EXIT_CODES_HELP",
+    "PROG",
     "CliError",
     "CliState",
     "ExitCode",
+    "VoipbinState",
     "explain",
     "fail",
     "is_interactive",
     "pass_state",
+    "pass_voipbin",
     "run",
     "run_bulk",
+    "run_client",
     "warn",
 ]
 
 T = TypeVar("T")
-PROG = "cc-campaigns"
-
-
-class ExitCode(enum.IntEnum):
-    """The process exit codes (documented in ``--help``)."""
-
-    OK = 0
-    #: Some items were not added (or not removed).
-    NOT_ALL_DONE = 1
-    #: Bad usage or input: options, files, settings.
-    USAGE = 2
-    #: The service refused, could not be reached, or the credentials were wrong.
-    API = 3
-    #: Ctrl-C.
-    INTERRUPTED = 130
-
-
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0    success (every item is in the campaign: added, or already there)
-  1    some items were not added or removed (invalid, rejected, unknown, not sent)
-  2    usage or input error (bad option or value, unreadable file, missing settings)
-  3    API or authentication error (the service refused, or could not be reached)
-  130  interrupted (Ctrl-C); run the same upload again to resume it"""
-
-
-class CliError(Exception):
-    """An error the user can act on, shown as one line ``cc-campaigns: ...`` (no traceback).
-
-    Commands raise it (or let the SDK's errors through: :func:`explain` maps those); the command
-    group prints it and exits with :attr:`exit_code`.
-    """
-
-    def __init__(self, message: str, exit_code: int = ExitCode.USAGE) -> None:
-        super().__init__(message)
-        self.message = message
-        self.exit_code = int(exit_code)
-
-    def show(self) -> None:
-        click.echo(f"{PROG}: {self.message}", err=True)
-
-
-def fail(message: str, exit_code: int = ExitCode.USAGE) -> NoReturn:
-    """Stop the command with a one-line message and ``exit_code``."""
-    raise CliError(message, exit_code)
-
-
-def warn(message: str) -> None:
-    click.echo(f"{PROG}: warning: {message}", err=True)
+C = TypeVar("C", bound=AbstractAsyncContextManager[Any])
 
 
 def is_interactive() -> bool:
@@ -116,49 +72,6 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _where(err: ApiError | TransportError) -> str:
-    return f"{err.method} {err.url}" if err.method and err.url else ""
-
-
-def explain(err: BaseException) -> CliError | None:
-    """The message and exit code for an error, or ``None`` when it is not one we expect."""
-    if isinstance(err, CliError):
-        return err
-    if isinstance(err, ConfigError):
-        return CliError(str(err), ExitCode.USAGE)
-    if isinstance(err, ValidationError):
-        return CliError(str(err), ExitCode.USAGE)
-    if isinstance(err, AuthenticationError):
-        return CliError(
-            f"the service refused the credentials (HTTP {err.status}, {_where(err)}): "
-            f"{_sentence(err.message)} Check the username, the tokens and --platform/--base-url.",
-            ExitCode.API,
-        )
-    if isinstance(err, OutcomeUnknownError):
-        return CliError(
-            f"{_sentence(err.message)} ({_where(err)}) The items may or may not have been "
-            "added: check with `cc-campaigns records` before sending them again.",
-            ExitCode.API,
-        )
-    if isinstance(err, ApiError):
-        if err.status is None:  # refused by the SDK before sending (transition guard)
-            return CliError(err.message, ExitCode.API)
-        return CliError(f"{err.message} (HTTP {err.status}, {_where(err)})", ExitCode.API)
-    if isinstance(err, TransportError):
-        return CliError(f"could not reach the service: {err.message} ({_where(err)})", ExitCode.API)
-    if isinstance(err, CampaignsError):
-        return CliError(str(err), ExitCode.API)
-    if isinstance(err, OSError) and err.strerror:
-        name = f"{err.filename}: " if err.filename else ""
-        return CliError(f"{name}{err.strerror}", ExitCode.USAGE)
-    return None
-
-
 @attrs.define
 class CliState:
     """The click context object: the global options, and how to build a client from them."""
@@ -170,12 +83,20 @@ class CliState:
     debug: bool = False
     environ: Mapping[str, str] = attrs.field(factory=lambda: os.environ, repr=False)
 
+    @property
+    def profile_name(self) -> str | None:
+        """The profile asked for (``--profile``, else ``CC_PROFILE``), or ``None``."""
+        return self.profile or self.environ.get("CC_PROFILE") or None
+
+    def config(self) -> ConfigFile:
+        """The config file (``--config``, else ``CC_CONFIG``, else the default place)."""
+        return load_config(self.config_path or default_config_path(self.environ))
+
     def settings(self) -> Resolved:
         """The layered settings (command line, environment, config profile)."""
-        path = self.config_path or default_config_path(self.environ)
-        config = load_config(path)
-        profile = self.profile or self.environ.get("CC_PROFILE") or None
-        resolved = resolve(self.command_line, self.environ, config, profile)
+        config = self.config()
+        path = config.path
+        resolved = resolve(self.command_line, self.environ, config, self.profile_name)
         if resolved.token_from_shared_file:
             warn(
                 f"{path} holds API tokens and other users can read it; "
@@ -191,7 +112,7 @@ class CliState:
                 rather than the Data Request Token.
         """
         settings = self.settings()
-        profile = self.profile or self.environ.get("CC_PROFILE") or DEFAULT_PROFILE
+        profile = self.profile_name or DEFAULT_PROFILE
         if not settings.username:
             fail(
                 "no username: pass --username, set CC_USERNAME, or add `username = ...` to "
@@ -277,9 +198,73 @@ def _id_format(value: str | None) -> Literal["int", "string"]:
 pass_state = click.make_pass_decorator(CliState, ensure=True)
 
 
+@attrs.define
+class VoipbinState:
+    """The ``voipbin`` group's context object: its options, and the main group's state."""
+
+    cli: CliState
+    command_line: dict[str, str | None] = attrs.field(factory=dict, repr=False)
+
+    def settings(self) -> VoipbinResolved:
+        """The layered settings (options, ``VOIPBIN_*`` environment, config profile).
+
+        Raises:
+            ConfigError: an unreadable config file, or a named profile it does not have.
+            CliError: one layer gives both an access key and a token.
+        """
+        config = self.cli.config()
+        settings = resolve_voipbin(
+            self.command_line, self.cli.environ, config, self.cli.profile_name
+        )
+        if settings.accesskey and settings.token:
+            fail(f"{settings.secret_source} gives both a VoIPbin access key and a token: keep one")
+        if settings.secret_from_shared_file:
+            warn(
+                f"{config.path} holds a VoIPbin access key or token and other users can read "
+                f"it; restrict it with: chmod 600 {config.path}"
+            )
+        return settings
+
+    def client(self) -> VoipbinClient:
+        """A client configured from the settings; asks for a missing access key on a
+        terminal."""
+        settings = self.settings()
+        accesskey, token = settings.accesskey, settings.token
+        if not (accesskey or token):
+            if not is_interactive():
+                profile = self.cli.profile_name or DEFAULT_PROFILE
+                fail(
+                    "no VoIPbin credentials: set VOIPBIN_ACCESSKEY (or VOIPBIN_TOKEN), pass "
+                    f"--accesskey, or add `voipbin_accesskey = ...` to profile [{profile}] of "
+                    "the config file (chmod 600)"
+                )
+            accesskey = click.prompt("VoIPbin access key", hide_input=True, err=True).strip()
+            if not accesskey:
+                fail("no access key given")
+        try:
+            return VoipbinClient(
+                accesskey=accesskey, token=token, base_url=settings.base_url or VOIPBIN_BASE_URL
+            )
+        except ValidationError as err:  # plain http elsewhere, blanks in the key
+            raise CliError(str(err), ExitCode.USAGE) from None
+
+
+pass_voipbin = click.make_pass_decorator(VoipbinState)
+
+
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run one command's coroutine in a fresh event loop."""
     return asyncio.run(coro)
+
+
+def run_client(client: C, main: Callable[[C], Awaitable[T]]) -> T:
+    """Run ``main(client)`` inside ``async with client`` in a fresh event loop."""
+
+    async def inside() -> T:
+        async with client:
+            return await main(client)
+
+    return run(inside())
 
 
 def run_bulk(

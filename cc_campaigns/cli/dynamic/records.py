@@ -6,16 +6,15 @@ from typing import Any
 
 import click
 
-from ..dynamic.models import CampaignRecord, ItemResult, RecordStatus
-from ..errors import is_duplicate_message
-from .context import EXIT_CODES_HELP, CliState, ExitCode, pass_state, run
-from .output import (
+from ...dynamic.models import CampaignRecord, ItemResult, RecordStatus
+from ...errors import is_duplicate_message
+from ..context import EXIT_CODES_HELP, CliState, ExitCode, pass_state, run
+from ..render import print_json, show
+from ..render.dynamic import (
     count_record_statuses,
     item_results_table,
-    print_json,
     record_to_dict,
     records_table,
-    show,
     write_records_csv,
 )
 

@@ -20,7 +20,7 @@ from rich.progress import Progress as RichProgress
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from ..bulk import Progress
+    from ...bulk import Progress
 
 __all__ = ["PLAIN_INTERVAL", "ProgressDisplay", "format_duration"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import random
 import secrets
@@ -10,14 +11,17 @@ from typing import Any
 
 import click
 
-from ..bulk import BulkReport
-from ..dynamic.client import CampaignsClient
-from ..dynamic.models import Campaign, CampaignStatus, StatusChange
-from ..errors import InvalidTransitionError, RateLimitedError, ServerError
-from ..retry import DEFAULT_RETRY
-from .context import CliState, ExitCode, fail, pass_state, run, run_bulk
-from .output import campaign_table, describe_campaign, report_table, show
-from .progress import ProgressDisplay
+from ...bulk import BulkReport
+from ...dynamic.client import CampaignsClient
+from ...dynamic.models import Campaign, CampaignStatus, StatusChange
+from ...errors import InvalidTransitionError, RateLimitedError, ServerError
+from ...retry import DEFAULT_RETRY
+from ..context import CliState, pass_state, run_bulk
+from ..errors import ExitCode, fail
+from ..render import report_table, show
+from ..render.dynamic import campaign_table, describe_campaign
+from ..render.progress import ProgressDisplay
+from ..simulate import serve_in_foreground, simulate_command
 
 __all__ = ["DemoCustomers", "demo", "simulate"]
 
@@ -25,12 +29,7 @@ __all__ = ["DemoCustomers", "demo", "simulate"]
 _SIM_DEFAULTS = {"username": "tenant", "data_token": "data-token", "action_token": "action-token"}
 
 
-@click.command(
-    short_help="Run the 8x8 simulator in the foreground.",
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    add_help_option=False,
-)
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@simulate_command("Run the 8x8 simulator in the foreground.")
 @pass_state
 def simulate(state: CliState, args: tuple[str, ...]) -> None:
     """Run the 8x8 simulator in the foreground until Ctrl-C (`simulate --help`: its options).
@@ -40,30 +39,16 @@ def simulate(state: CliState, args: tuple[str, ...]) -> None:
     against it as they are; otherwise tenant / data-token / action-token.
     """
     # The simulator's own command line, reused as it is: the same options, the same checks.
-    from ..dynamic.simulator import serve
-    from ..dynamic.simulator.__main__ import build_parser, simulator_from_args
+    from ...dynamic.simulator import Simulator, serve
+    from ...dynamic.simulator.__main__ import build_parser, simulator_from_args
 
     settings = state.settings()
-    parser = build_parser()
-    parser.prog = "cc-campaigns simulate"
-    parser.epilog = (
-        "Credentials: without --username/--data-token/--action-token, the simulator accepts "
-        "those of your cc-campaigns settings (CC_USERNAME, CC_DATA_TOKEN, CC_ACTION_TOKEN or "
-        "the config profile) when set, else tenant / data-token / action-token. Point the "
-        "other commands at it with --base-url or CC_BASE_URL."
-    )
     data = settings.data_token or settings.action_token
     action = settings.action_token or settings.data_token
     own = {"username": settings.username, "data_token": data, "action_token": action}
-    parser.set_defaults(**{key: value for key, value in own.items() if value})
-    options = parser.parse_args(list(args))
-    try:
-        simulator = simulator_from_args(options)
-    except ValueError as err:
-        parser.error(str(err))
-    public = all(getattr(options, key) == value for key, value in _SIM_DEFAULTS.items())
 
-    def announce(url: str) -> None:
+    def announce(options: argparse.Namespace, url: str) -> None:
+        public = all(getattr(options, key) == value for key, value in _SIM_DEFAULTS.items())
         click.echo(f"listening on {url}")
         if public:
             click.echo(
@@ -84,12 +69,22 @@ def simulate(state: CliState, args: tuple[str, ...]) -> None:
             click.echo(f"CRM customers: {ranges}")
         click.echo("Press Ctrl-C to stop.")
 
-    run(serve(simulator, announce=announce))
-    stats = simulator.stats
-    by_status = ", ".join(f"{code}: {n:,}" for code, n in sorted(stats.by_status.items()))
-    click.echo(
-        f"Stopped after {stats.requests:,} requests ({by_status or 'none'}); "
-        f"{stats.items_added:,} customers added."
+    def summary(simulator: Simulator) -> str:
+        return f"{simulator.stats.items_added:,} customers added."
+
+    serve_in_foreground(
+        build_parser(),
+        args,
+        epilog="Credentials: without --username/--data-token/--action-token, the simulator "
+        "accepts those of your cc-campaigns settings (CC_USERNAME, CC_DATA_TOKEN, "
+        "CC_ACTION_TOKEN or the config profile) when set, else tenant / data-token / "
+        "action-token. Point the other commands at it with --base-url or CC_BASE_URL.",
+        defaults={key: value for key, value in own.items() if value},
+        build=simulator_from_args,
+        serve=serve,
+        announce=announce,
+        stats=lambda simulator: simulator.stats,
+        summary=summary,
     )
 
 
@@ -177,7 +172,7 @@ def demo(
     """Upload generated customers into a simulated campaign, with faults, and show what the
     SDK does: status, start, a bulk upload with progress and a summary, pause, resume, purge,
     stop. Runs entirely on this machine (what `make demo` runs)."""
-    from ..dynamic.simulator import Simulator
+    from ...dynamic.simulator import Simulator
 
     username = "demo"
     data_token = secrets.token_urlsafe(16)

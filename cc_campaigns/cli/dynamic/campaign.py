@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ..dynamic.client import CampaignsClient
-from ..dynamic.models import Campaign, StatusChange, transition_allowed
-from .context import CliState, fail, is_interactive, pass_state, run
-from .output import campaign_table, campaign_to_dict, describe_campaign, print_json, show
+from ...dynamic.client import CampaignsClient
+from ...dynamic.models import Campaign, StatusChange, transition_allowed
+from ..context import CliState, fail, is_interactive, pass_state, run
+from ..render import print_json, show
+from ..render.dynamic import campaign_table, campaign_to_dict, describe_campaign
 
 __all__ = ["pause", "purge", "start", "status", "stop"]
 
