@@ -23,7 +23,8 @@ from cc_campaigns.dynamic.models import (
     StatusChange,
 )
 from cc_campaigns.dynamic.simulator import Simulator, SimulatorStats, parse_id_range, serve
-from cc_campaigns.dynamic.simulator.faults import TokenBucket
+from cc_campaigns.bulk.limiter import TokenBucket
+from cc_campaigns.testing import FaultPlan
 
 NOW = datetime(2030, 1, 15, 12, 0, tzinfo=timezone.utc)
 USER, DATA, ACTION = "tenant", "data-secret", "action-secret"
@@ -771,22 +772,32 @@ async def test_capacity(session: aiohttp.ClientSession) -> None:
         assert sim.stats.items_received == 45
 
 
-def test_token_bucket_arithmetic() -> None:
+def test_capacity_arithmetic() -> None:
+    """The capacity of the add endpoint: whole seconds of Retry-After, batches above the burst
+    admitted from a full bucket (into debt)."""
     now = [0.0]
-    bucket = TokenBucket(50, monotonic=lambda: now[0])
-    assert bucket.take(50) == 0
-    assert bucket.take(1) == 1
+    plan = FaultPlan(capacity=50)
+    plan.bucket = bucket = TokenBucket(50, 50, clock=lambda: now[0])
+    assert plan.admit(50) == 0
+    assert plan.admit(1) == 1
     now[0] = 0.5
-    assert bucket.take(30) == 1
-    assert bucket.take(25) == 0
+    assert plan.admit(30) == 1
+    assert plan.admit(25) == 0
     assert bucket.tokens == 0
-    assert bucket.take(200) == 1  # needs a full bucket: 50 tokens, 1 s
+    assert plan.admit(200) == 1  # needs a full bucket: 50 tokens, 1 s
     now[0] = 1.5
-    assert bucket.take(200) == 0
+    assert plan.admit(200) == 0
     assert bucket.tokens == -150
-    assert bucket.take(10) == 4  # 160 short at 50/s = 3.2 s
+    assert plan.admit(10) == 4  # 160 short at 50/s = 3.2 s
     now[0] = 100.0
     assert bucket.tokens == 50  # refills up to the burst only
+
+
+def test_the_old_token_bucket_name_is_the_one_bucket() -> None:
+    from cc_campaigns.dynamic.simulator import faults
+
+    assert faults.TokenBucket is TokenBucket
+    assert faults.Faults is FaultPlan
 
 
 async def test_timeout_rate(session: aiohttp.ClientSession) -> None:
