@@ -280,7 +280,7 @@ async def test_a_timeout_fault_applies_then_fails() -> None:
 async def test_a_held_answer_is_released_on_close() -> None:
     sim = VoipbinSimulator(rate=None, timeout_delay=3600)
     await sim.start()
-    held = asyncio.create_task(sim._pause(3600))  # what a timeout fault waits on
+    held = asyncio.create_task(sim.pause(3600))  # what a timeout fault waits on
     await sim.close()
     await asyncio.wait_for(held, timeout=10)  # released at once, not after an hour
 

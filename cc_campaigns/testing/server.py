@@ -157,7 +157,7 @@ class LoopbackServer:
         except asyncio.TimeoutError:
             pass
 
-    async def latency(self) -> None:
+    async def apply_latency(self) -> None:
         """Sleep the plan's ``latency`` (the first step of every API request)."""
         if self.faults.latency:
             await self.pause(self.faults.latency)
