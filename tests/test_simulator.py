@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from cc_campaigns.bulk.limiter import TokenBucket
 from cc_campaigns.dynamic.models import (
     TRANSITIONS,
     CampaignState,
@@ -23,7 +24,6 @@ from cc_campaigns.dynamic.models import (
     StatusChange,
 )
 from cc_campaigns.dynamic.simulator import Simulator, SimulatorStats, parse_id_range, serve
-from cc_campaigns.bulk.limiter import TokenBucket
 from cc_campaigns.testing import FaultPlan
 
 NOW = datetime(2030, 1, 15, 12, 0, tzinfo=timezone.utc)

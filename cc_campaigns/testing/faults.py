@@ -23,7 +23,7 @@ __all__ = ["Fault", "FaultPlan", "PerKeyRateLimit", "check_rate"]
 class Fault(enum.Enum):
     """A fault a simulator injects instead of (or after) handling a request."""
 
-    #: ``error_rate``: the service is unavailable (503 in the simulators that follow the 8x8
+    #: ``error_rate``: the service is unavailable (503 where the simulator follows that
     #: reading); nothing applied.
     UNAVAILABLE = "error"
     #: ``throttle_rate``: 429 with ``Retry-After``; nothing applied.

@@ -12,7 +12,8 @@ from typing import Any
 
 from cc_campaigns._idset import IdSet
 
-from . import vendor
+from . import documents, vendor
+from .documents import format_vendor_time, phone_number
 from .variants import DEFAULT, GUIDE_MESSAGES, Messages, Operation, Variants
 
 __all__ = [
@@ -130,16 +131,6 @@ def parse_schedule(value: object) -> datetime | None:
     return parsed
 
 
-def format_vendor_time(moment: datetime) -> str:
-    """UTC with milliseconds and ``Z``, as 8x8 writes it: ``2016-08-27T09:00:00.000Z``."""
-    utc = moment.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def _iso_or_empty(moment: datetime | None) -> str:
-    return "" if moment is None else moment.isoformat(timespec="seconds")
-
-
 def _parse_id(text: str | int) -> int | None:
     if isinstance(text, int):
         return text if text >= 0 else None
@@ -177,11 +168,6 @@ def _check_schedule(
             )
             return scheduled, message
     return scheduled, None
-
-
-def phone_number(customer_id: int) -> str:
-    """The simulated phone number of a customer: ``555`` then 7 digits derived from the id."""
-    return f"555{customer_id % 10_000_000:07d}"
 
 
 class SimCampaign:
@@ -500,53 +486,9 @@ class SimState:
     @staticmethod
     def campaign_document(campaign: SimCampaign) -> dict[str, Any]:
         """The body of ``GET /api/stats/campaigns/{id}.json``, with every vendor key."""
-        start, end = campaign.schedule if campaign.schedule is not None else (None, None)
-        # Keys as in vendor.CAMPAIGN_FIELDS (8x8-campaign-status.md, the example answer).
-        return {
-            "campaign": {
-                "campaign-name": campaign.name,
-                "campaign-id": campaign.campaign_id,
-                "enabled": "Y" if campaign.enabled else "N",
-                "status": campaign.status,
-                "no-of-records": len(campaign.members),
-                "caller-id": 15555550100,
-                "queue-id": 100,
-                "start-time": _iso_or_empty(start),
-                "end-time": _iso_or_empty(end),
-                "actual-run-time": _iso_or_empty(campaign.actual_run_time),
-                "actual-stop-time": _iso_or_empty(campaign.actual_stop_time),
-                "daily-start-time": "",
-                "daily-end-time": "",
-                "retry-interval": 30,
-                "max-retry": 1,
-                "abandon-max-retry": "",
-                "max-ring-time": 15,
-                "integration-type": "contactual",
-                "calling-window": 2,
-                "schedule-name": "",
-                "timezone": "UTC",
-                "dynamic-campaign": "Y" if campaign.dynamic else "N",
-                "sequential": "N",
-            }
-        }
+        return documents.campaign_document(campaign)
 
     @staticmethod
     def records_document(campaign: SimCampaign) -> dict[str, Any]:
         """The body of ``GET /api/stats/campaigns/{id}/records.json`` (ascending record ids)."""
-        name = campaign.name
-        campaign_id = campaign.campaign_id
-        status_of = campaign.record_status_of
-        records = [
-            {
-                "campaign-name": name,
-                "campaign-id": campaign_id,
-                "record-id": rid,
-                "phone-list": "*Phone Number|" + phone_number(rid),
-                "status": status_of(rid),
-                "status-code": 0,
-                "ext-trans-data": "",
-                "disposition-code": 1000,
-            }
-            for rid in campaign.members
-        ]
-        return {"records": {"record": records}}
+        return documents.records_document(campaign)

@@ -210,7 +210,9 @@ class VoipbinSimulator(LoopbackServer):
         """Force a campaign's status, bypassing the rules (e.g. to make one ``run``)."""
         from ..wire import campaign_from_wire
 
-        forced = self.state.force_campaign_status(campaign_id, str(getattr(status, "value", status)))
+        forced = self.state.force_campaign_status(
+            campaign_id, str(getattr(status, "value", status))
+        )
         return campaign_from_wire(encode(forced))
 
     def fail_next(
