@@ -26,6 +26,8 @@ from cc_campaigns.dynamic.models import (
 from cc_campaigns.dynamic.simulator import Simulator, SimulatorStats, parse_id_range, serve
 from cc_campaigns.testing import FaultPlan
 
+from .servers import assert_no_sdk_imports
+
 NOW = datetime(2030, 1, 15, 12, 0, tzinfo=timezone.utc)
 USER, DATA, ACTION = "tenant", "data-secret", "action-secret"
 CAMPAIGN_KEYS = {
@@ -1124,35 +1126,4 @@ async def test_the_sdk_reads_every_field_the_simulator_answers() -> None:
 def test_the_simulator_does_not_import_the_sdk_wire_code() -> None:
     """Its modules import neither the SDK's models nor its wire code (outside type checking and
     the inspection helpers' function bodies)."""
-    _assert_no_sdk_imports("cc_campaigns.dynamic.simulator")
-
-
-def _assert_no_sdk_imports(package: str) -> None:
-    import ast
-    import importlib
-    import importlib.util
-    from pathlib import Path
-
-    module = importlib.import_module(package)
-    assert module.__file__ is not None
-    provider = package.rsplit(".", 1)[0]  # cc_campaigns.dynamic
-    forbidden = tuple(f"{provider}.{name}" for name in ("models", "wire", "client", "adapters"))
-    checked = 0
-    for path in Path(module.__file__).parent.glob("*.py"):
-        importer = package if path.stem == "__init__" else f"{package}.{path.stem}"
-        for node in ast.parse(path.read_text()).body:  # module level: not TYPE_CHECKING blocks
-            if isinstance(node, ast.ImportFrom):
-                name = importlib.util.resolve_name("." * node.level + (node.module or ""), importer)
-                if node.level and path.stem != "__init__":
-                    name = importlib.util.resolve_name(
-                        "." * node.level + (node.module or ""), package + ".x"
-                    )
-                targets = [name] + [f"{name}.{alias.name}" for alias in node.names]
-            elif isinstance(node, ast.Import):
-                targets = [alias.name for alias in node.names]
-            else:
-                continue
-            checked += 1
-            for target in targets:
-                assert not target.startswith(forbidden), (path.name, target)
-    assert checked
+    assert_no_sdk_imports("cc_campaigns.dynamic.simulator")

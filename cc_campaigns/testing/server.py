@@ -93,8 +93,9 @@ class LoopbackServer:
 
     @property
     def root_url(self) -> str:
-        """``http://HOST:PORT`` (RuntimeError when not started)."""
-        if self._root is None or self._runner is None:
+        """``http://HOST:PORT`` (RuntimeError when never started; after :meth:`close` it
+        still names where the server listened, e.g. for error messages)."""
+        if self._root is None:
             raise RuntimeError("the simulator is not started; use 'async with' or start()")
         return self._root
 
