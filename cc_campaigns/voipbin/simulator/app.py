@@ -76,8 +76,12 @@ class VoipbinSimulator(LoopbackServer):
 
     The server (port, lifetime, latency, dropped connections) is the shared
     :class:`~cc_campaigns.testing.LoopbackServer` and the fault knobs its
-    :class:`~cc_campaigns.testing.FaultPlan` (:attr:`faults`). Use it as an async context
-    manager; ``.url`` is the base URL (with ``/v1.0``) to give to
+    :class:`~cc_campaigns.testing.FaultPlan` (:attr:`faults`). VoIPbin's reading of the knobs
+    is its own, as it always was: one draw per request with the rates as disjoint shares
+    (:meth:`~cc_campaigns.testing.FaultPlan.any_fault`), ``error_rate`` answered 500, a
+    disconnect before anything is applied, a timeout applied and then held back.
+
+    Use it as an async context manager; ``.url`` is the base URL (with ``/v1.0``) to give to
     :class:`~cc_campaigns.voipbin.VoipbinClient`::
 
         async with VoipbinSimulator() as sim:
@@ -104,6 +108,9 @@ class VoipbinSimulator(LoopbackServer):
         host: Interface to listen on (loopback by default).
         port: Port; 0 picks a free one.
     """
+
+    #: The API's version prefix, part of :attr:`url`.
+    url_path: ClassVar[str] = PREFIX
 
     def __init__(
         self,
@@ -168,8 +175,6 @@ class VoipbinSimulator(LoopbackServer):
         """Listen (on ``port``, or a free one when it is 0); nothing when already listening."""
         if not self.started:
             await super().start()
-
-    url_path: ClassVar[str] = PREFIX
 
     # -- helpers for tests ---------------------------------------------------------------------
     # The SDK's models, read from the simulator's own answers by the SDK's reader (imported
