@@ -23,13 +23,14 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import attrs
 import orjson
 from aiohttp import web
 
 from ...testing.faults import FaultPlan, PerKeyRateLimit
 from ...testing.server import Dropped, LoopbackServer, drop, json_response
 from .errors import SimError, SimStats
+from .faults import Forced as _Forced
+from .faults import knob as _knob
 from .records import encode
 from .state import SimState
 
@@ -42,33 +43,6 @@ PREFIX = "/v1.0"
 #: How long a "timeout" fault holds the answer back, in seconds (longer than a client waits).
 DEFAULT_TIMEOUT_DELAY = 90.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@attrs.define
-class _Forced:
-    status: int
-    reason: str
-    message: str
-    retry_after: float | None
-    method: str | None
-    path: str | None
-    #: Run the request first, then fail it: the client cannot know it was applied.
-    after_apply: bool = False
-    #: Drop the connection instead of answering.
-    drop: bool = False
-
-
-def _knob(name: str) -> Any:
-    """A simulator attribute that reads and writes the fault plan's knob of that name."""
-
-    def get(self: LoopbackServer) -> float:
-        value: float = getattr(self.faults, name)
-        return value
-
-    def set_(self: LoopbackServer, value: float) -> None:
-        setattr(self.faults, name, value)
-
-    return property(get, set_, doc=f"The fault plan's ``{name}``.")
 
 
 class VoipbinSimulator(LoopbackServer):
