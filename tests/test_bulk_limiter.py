@@ -8,6 +8,8 @@ import random
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cc_campaigns.bulk import limiter as limiter_module
 from cc_campaigns.bulk.limiter import AdaptiveLimiter, Ticket, TokenBucket
@@ -83,6 +85,106 @@ def test_token_bucket_default_burst_is_one_second_of_rate() -> None:
     clock = FakeTime(0.0)
     bucket = TokenBucket(3.0, clock=clock)
     assert [bucket.delay() for _ in range(4)] == pytest.approx([0, 0, 0, 1 / 3])
+
+
+def test_try_take_takes_only_what_fits() -> None:
+    clock = FakeTime(0.0)
+    bucket = TokenBucket(10.0, 3.0, clock=clock)
+    assert [bucket.try_take() for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert bucket.try_take() == pytest.approx(0.1)  # refused: nothing taken ...
+    assert bucket.try_take() == pytest.approx(0.1)  # ... so the wait does not grow
+    clock.now += 0.1
+    assert bucket.try_take() == 0.0
+    assert bucket.tokens == pytest.approx(0.0)
+
+
+def test_try_take_admits_more_than_the_burst_from_a_full_bucket_only() -> None:
+    clock = FakeTime(0.0)
+    bucket = TokenBucket(10.0, 5.0, clock=clock)
+    assert bucket.try_take(4) == 0.0
+    assert bucket.try_take(20) == pytest.approx(0.4)  # needs the full burst (5), has 1
+    clock.now += 0.4
+    assert bucket.try_take(20) == 0.0
+    assert bucket.tokens == pytest.approx(-15.0)  # in debt: the long-run rate holds
+    assert bucket.try_take(1) == pytest.approx(1.6)
+
+
+def test_try_take_and_delay_share_one_bucket() -> None:
+    clock = FakeTime(0.0)
+    bucket = TokenBucket(2.0, 2.0, clock=clock)
+    assert bucket.delay(3) == pytest.approx(0.5)  # a client takes into debt and waits
+    assert bucket.try_take() == pytest.approx(1.0)  # a server sees the debt
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rate=st.floats(0.5, 1000.0),
+    burst=st.floats(1.0, 100.0),
+    steps=st.lists(st.tuples(st.floats(0.0, 2.0), st.floats(0.01, 1.0)), min_size=1, max_size=200),
+)
+def test_try_take_never_grants_more_than_rate_times_elapsed_plus_burst(
+    rate: float, burst: float, steps: list[tuple[float, float]]
+) -> None:
+    """Requests no larger than the burst: what was granted over any run is at most
+    ``rate * elapsed + burst`` (the bucket starts full)."""
+    clock = FakeTime(0.0)
+    bucket = TokenBucket(rate, burst, clock=clock)
+    granted = 0.0
+    for advance, share in steps:
+        clock.now += advance
+        size = share * burst
+        wait = bucket.try_take(size)
+        assert wait >= 0.0
+        if wait == 0.0:
+            granted += size
+        else:
+            assert bucket.tokens < size  # refused only when it did not fit
+        assert granted <= rate * clock.now + burst + 1e-6 * max(1.0, granted)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rate=st.floats(0.5, 100.0),
+    burst=st.floats(1.0, 50.0),
+    steps=st.lists(st.tuples(st.floats(0.0, 5.0), st.floats(0.1, 200.0)), min_size=1, max_size=100),
+)
+def test_try_take_with_oversized_requests_stays_within_one_request_of_the_bound(
+    rate: float, burst: float, steps: list[tuple[float, float]]
+) -> None:
+    """A request above the burst may overdraw a full bucket, by at most that request's excess:
+    the debt is paid back before anything else is granted."""
+    clock = FakeTime(0.0)
+    bucket = TokenBucket(rate, burst, clock=clock)
+    granted = 0.0
+    largest = 0.0
+    for advance, size in steps:
+        clock.now += advance
+        if bucket.try_take(size) == 0.0:
+            granted += size
+            largest = max(largest, size)
+        excess = max(0.0, largest - burst)
+        assert granted <= rate * clock.now + burst + excess + 1e-6 * max(1.0, granted)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rate=st.floats(0.5, 100.0),
+    burst=st.floats(1.0, 50.0),
+    size=st.floats(0.01, 1.0),
+    start=st.floats(0.0, 10.0),
+)
+def test_the_wait_try_take_names_is_enough(
+    rate: float, burst: float, size: float, start: float
+) -> None:
+    clock = FakeTime(0.0)
+    bucket = TokenBucket(rate, burst, clock=clock)
+    while bucket.try_take(size * burst) == 0.0:
+        pass  # drain it
+    clock.now += start / rate
+    wait = bucket.try_take(size * burst)
+    if wait:
+        clock.now += wait
+        assert bucket.try_take(size * burst) == 0.0
 
 
 @pytest.mark.parametrize("rate", [0, -1.0])

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from cc_campaigns.bulk.limiter import TokenBucket
 from cc_campaigns.dynamic.models import (
     TRANSITIONS,
     CampaignState,
@@ -23,7 +24,9 @@ from cc_campaigns.dynamic.models import (
     StatusChange,
 )
 from cc_campaigns.dynamic.simulator import Simulator, SimulatorStats, parse_id_range, serve
-from cc_campaigns.dynamic.simulator.faults import TokenBucket
+from cc_campaigns.testing import FaultPlan
+
+from .servers import assert_no_sdk_imports
 
 NOW = datetime(2030, 1, 15, 12, 0, tzinfo=timezone.utc)
 USER, DATA, ACTION = "tenant", "data-secret", "action-secret"
@@ -771,22 +774,32 @@ async def test_capacity(session: aiohttp.ClientSession) -> None:
         assert sim.stats.items_received == 45
 
 
-def test_token_bucket_arithmetic() -> None:
+def test_capacity_arithmetic() -> None:
+    """The capacity of the add endpoint: whole seconds of Retry-After, batches above the burst
+    admitted from a full bucket (into debt)."""
     now = [0.0]
-    bucket = TokenBucket(50, monotonic=lambda: now[0])
-    assert bucket.take(50) == 0
-    assert bucket.take(1) == 1
+    plan = FaultPlan(capacity=50)
+    plan.bucket = bucket = TokenBucket(50, 50, clock=lambda: now[0])
+    assert plan.admit(50) == 0
+    assert plan.admit(1) == 1
     now[0] = 0.5
-    assert bucket.take(30) == 1
-    assert bucket.take(25) == 0
+    assert plan.admit(30) == 1
+    assert plan.admit(25) == 0
     assert bucket.tokens == 0
-    assert bucket.take(200) == 1  # needs a full bucket: 50 tokens, 1 s
+    assert plan.admit(200) == 1  # needs a full bucket: 50 tokens, 1 s
     now[0] = 1.5
-    assert bucket.take(200) == 0
+    assert plan.admit(200) == 0
     assert bucket.tokens == -150
-    assert bucket.take(10) == 4  # 160 short at 50/s = 3.2 s
+    assert plan.admit(10) == 4  # 160 short at 50/s = 3.2 s
     now[0] = 100.0
     assert bucket.tokens == 50  # refills up to the burst only
+
+
+def test_the_old_token_bucket_name_is_the_one_bucket() -> None:
+    from cc_campaigns.dynamic.simulator import faults
+
+    assert faults.TokenBucket is TokenBucket
+    assert faults.Faults is FaultPlan
 
 
 async def test_timeout_rate(session: aiohttp.ClientSession) -> None:
@@ -947,3 +960,170 @@ async def test_cli_bad_arguments() -> None:
     assert proc.returncode == 2
     assert stdout == b""
     assert b"not an id range" in stderr
+
+
+# -- the answers against the vendor's own examples -----------------------------------------------
+# The simulator encodes its answers itself (cc_campaigns.dynamic.simulator.vendor/documents),
+# never with the SDK's wire code: these tests compare its keys with the example bodies of the
+# reference pages, then read its answers with the SDK's client, so a field name spelled wrong on
+# either side fails here.
+
+#: 8x8-campaign-status.md, "Get Campaign Status", the example answer.
+STATUS_EXAMPLE: dict[str, Any] = {
+    "campaign": {
+        "campaign-name": "My Callbacks",
+        "campaign-id": 6561,
+        "enabled": "Y",
+        "status": 3,
+        "no-of-records": 18,
+        "caller-id": 13125555068,
+        "queue-id": 598,
+        "start-time": "",
+        "end-time": "",
+        "actual-run-time": "2022-10-17T22:31:02+01:00",
+        "actual-stop-time": "",
+        "daily-start-time": "",
+        "daily-end-time": "",
+        "retry-interval": 30,
+        "max-retry": 1,
+        "abandon-max-retry": "",
+        "max-ring-time": 15,
+        "integration-type": "contactual",
+        "calling-window": 2,
+        "schedule-name": "'5-6pm Eastern'",
+        "timezone": "EST5EST",
+        "dynamic-campaign": "Y",
+        "sequential": "N",
+    }
+}
+#: 8x8-campaign-records.md, "Get Campaign Records", the example answer (its first record).
+RECORDS_EXAMPLE: dict[str, Any] = {
+    "records": {
+        "record": [
+            {
+                "campaign-name": "BOC Admin Demo",
+                "campaign-id": 1,
+                "record-id": 10000000,
+                "phone-list": "*Phone Number|5551234567",
+                "status": 3,
+                "status-code": 0,
+                "ext-trans-data": "",
+                "disposition-code": 1002,
+            }
+        ]
+    }
+}
+#: 8x8-campaign-records.md, "Add Campaign Record Response": an accepted item with a schedule,
+#: one without, and a refused one.
+ADD_EXAMPLE: list[dict[str, Any]] = [
+    {"customer-id": 10003629, "schedule-date-time": "2016-08-29T09:00:00.000Z", "http-status": 200},
+    {"customer-id": 1000001, "http-status": 200},
+    {"customer-id": 10003621, "http-status": 400, "message": "Duplicate customer"},
+]
+
+
+def _types(document: dict[str, Any]) -> dict[str, type]:
+    return {key: type(value) for key, value in document.items()}
+
+
+async def test_the_status_answer_has_the_example_keys_and_types(
+    session: aiohttp.ClientSession,
+) -> None:
+    start, end = NOW - timedelta(days=1), NOW + timedelta(days=1)
+    async with make_sim() as sim:
+        sim.add_campaign(6561, status=3, schedule=(start, end), name="My Callbacks")
+        status, body = await Http(session, sim.url).campaign(6561)
+    assert status == 200 and list(body) == ["campaign"]
+    example = STATUS_EXAMPLE["campaign"]
+    assert list(body["campaign"]) == list(example)  # the same keys, in the same order
+    assert {
+        k: t for k, t in _types(body["campaign"]).items() if k not in ("start-time", "end-time")
+    } == {k: t for k, t in _types(example).items() if k not in ("start-time", "end-time")}
+
+
+async def test_the_records_answer_has_the_example_keys_and_types(
+    session: aiohttp.ClientSession,
+) -> None:
+    async with make_sim() as sim:
+        sim.add_campaign(1, status=3)
+        sim.add_crm_customers([10000000])
+        http = Http(session, sim.url)
+        assert (await http.add(1, [{"customer-id": 10000000}]))[0] == 207
+        sim.set_record_status(1, 10000000, 3)
+        status, body = await http.records(1)
+    assert status == 200 and list(body) == list(RECORDS_EXAMPLE)
+    assert list(body["records"]) == ["record"]
+    (record,) = body["records"]["record"]
+    (example,) = RECORDS_EXAMPLE["records"]["record"]
+    assert _types(record) == _types(example)
+    assert list(record) == list(example)
+
+
+async def test_add_results_have_the_example_keys(session: aiohttp.ClientSession) -> None:
+    async with make_sim() as sim:
+        sim.add_campaign(1, status=3)
+        sim.add_crm_customers([10003629, 1000001, 10003621])
+        http = Http(session, sim.url)
+        await http.add(1, [{"customer-id": 10003621}])
+        when = (NOW + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        status, body = await http.add(
+            1,
+            [
+                {"customer-id": 10003629, "schedule-date-time": when},
+                {"customer-id": 1000001},
+                {"customer-id": 10003621},
+            ],
+        )
+    assert status == 207
+    assert [list(result) for result in body] == [list(result) for result in ADD_EXAMPLE]
+    assert [_types(result) for result in body] == [_types(result) for result in ADD_EXAMPLE]
+
+
+async def test_the_sdk_reads_every_field_the_simulator_answers() -> None:
+    """A round trip: what the simulator writes under the vendor's names, the client reads under
+    its own; a name wrong on either side leaves a field empty here."""
+    from cc_campaigns import CampaignsClient
+
+    async with make_sim() as sim:
+        sim.add_campaign(6561, status=3, name="My Callbacks")
+        sim.add_crm_customers(range(1, 10))
+        async with CampaignsClient(
+            username=USER, data_token=DATA, action_token=ACTION, base_url=sim.url
+        ) as client:
+            results = await client.add_customers(
+                6561, [{"customer-id": 1}, {"customer-id": 1}, {"customer-id": 4999}]
+            )
+            campaign = await client.get_campaign(6561)
+            records = await client.list_records(6561)
+    assert [(r.customer_id, r.http_status) for r in results] == [(1, 200), (1, 400), (4999, 404)]
+    assert results[1].message == "Duplicate customer"
+    assert (campaign.campaign_id, campaign.name, campaign.status) == (
+        6561,
+        "My Callbacks",
+        CampaignStatus.MANUAL_RUNNING,
+    )
+    assert campaign.enabled and campaign.dynamic and campaign.sequential is False
+    assert campaign.record_count == 1
+    for name in (
+        "caller_id",
+        "queue_id",
+        "actual_run_time",
+        "retry_interval",
+        "max_retry",
+        "max_ring_time",
+        "integration_type",
+        "calling_window",
+        "timezone",
+    ):
+        assert getattr(campaign, name) is not None, name
+    (record,) = records
+    assert (record.record_id, record.campaign_id, record.campaign_name) == (1, 6561, "My Callbacks")
+    assert record.status == RecordStatus.NEW
+    assert record.status_code is not None and record.disposition is not None
+    assert record.phone_list == "*Phone Number|5550000001"
+
+
+def test_the_simulator_does_not_import_the_sdk_wire_code() -> None:
+    """Its modules import neither the SDK's models nor its wire code (outside type checking and
+    the inspection helpers' function bodies)."""
+    assert_no_sdk_imports("cc_campaigns.dynamic.simulator")

@@ -25,6 +25,8 @@ from cc_campaigns.voipbin.simulator import (
 )
 from cc_campaigns.voipbin.wire import parse_timestamp
 
+from .servers import assert_no_sdk_imports
+
 KEY = "test-key"
 
 
@@ -280,7 +282,7 @@ async def test_a_timeout_fault_applies_then_fails() -> None:
 async def test_a_held_answer_is_released_on_close() -> None:
     sim = VoipbinSimulator(rate=None, timeout_delay=3600)
     await sim.start()
-    held = asyncio.create_task(sim._pause(3600))  # what a timeout fault waits on
+    held = asyncio.create_task(sim.pause(3600))  # what a timeout fault waits on
     await sim.close()
     await asyncio.wait_for(held, timeout=10)  # released at once, not after an hour
 
@@ -368,3 +370,143 @@ async def test_module_entry_point_refuses_bad_settings() -> None:
     )
     _, err = await asyncio.wait_for(process.communicate(), timeout=20)
     assert process.returncode == 2 and b"fault rates" in err
+
+
+# -- the answers against the vendor's own examples -----------------------------------------------
+# The simulator writes its answers from its own records and field lists
+# (cc_campaigns.voipbin.simulator.vendor/records), never with the SDK's wire code. These tests
+# compare them with the reference pages' example bodies, then read them with the SDK's client:
+# a field name spelled wrong on either side fails here.
+
+ACTION = {
+    "id": "00000000-0000-0000-0000-000000000000",
+    "next_id": "00000000-0000-0000-0000-000000000000",
+    "type": "talk",
+    "option": {
+        "text": "Hello. This is outbound campaign's test calling. Please wait until the agent "
+        "answer the call. Thank you.",
+        "language": "en-US",
+    },
+}
+#: voipbin-campaign-struct.rst, "Example" (and voipbin-campaign-tutorial.rst, "Get detail of
+#: campaign", the same body).
+CAMPAIGN_EXAMPLE: dict[str, Any] = {
+    "id": "183c0d5c-691e-42f3-af2b-9bffc2740f83",
+    "type": "call",
+    "name": "test campaign",
+    "detail": "test campaign detail",
+    "status": "stop",
+    "service_level": 100,
+    "end_handle": "stop",
+    "actions": [ACTION],
+    "outplan_id": "d5fb7357-7ddb-4f2d-87b5-8ccbfd6c039e",
+    "outdial_id": "40bea034-1d17-474d-a5de-da00d0861c69",
+    "queue_id": "99bf739a-932f-433c-b1bf-103d33d7e9bb",
+    "next_campaign_id": "00000000-0000-0000-0000-000000000000",
+    "tm_create": "2022-04-28 02:16:39.712142",
+    "tm_update": "2022-04-30 17:53:51.685259",
+    "tm_delete": "9999-01-01 00:00:00.000000",
+}
+#: voipbin-campaign-tutorial.rst, "Create a new campaign": the request body ...
+CREATE_REQUEST: dict[str, Any] = {
+    "name": "test campaign",
+    "detail": "test campaign detail",
+    "type": "call",
+    "service_level": 100,
+    "end_handle": "stop",
+    "actions": [{"type": "talk", "option": ACTION["option"]}],
+    "outplan_id": "d5fb7357-7ddb-4f2d-87b5-8ccbfd6c039e",
+    "outdial_id": "40bea034-1d17-474d-a5de-da00d0861c69",
+    "queue_id": "99bf739a-932f-433c-b1bf-103d33d7e9bb",
+}
+#: ... and its answer (a shortened example: it leaves out actions and next_campaign_id).
+CREATE_ANSWER: dict[str, Any] = {
+    "id": "c1d2e3f4-a5b6-7890-cdef-123456789012",
+    "name": "test campaign",
+    "detail": "test campaign detail",
+    "type": "call",
+    "status": "stop",
+    "service_level": 100,
+    "end_handle": "stop",
+    "outplan_id": "d5fb7357-7ddb-4f2d-87b5-8ccbfd6c039e",
+    "outdial_id": "40bea034-1d17-474d-a5de-da00d0861c69",
+    "queue_id": "99bf739a-932f-433c-b1bf-103d33d7e9bb",
+    "tm_create": "2022-10-22 16:16:16.874761",
+    "tm_update": "9999-01-01 00:00:00.000000",
+    "tm_delete": "9999-01-01 00:00:00.000000",
+}
+#: voipbin-campaign-tutorial.rst, "Get list of campaigns": the envelope.
+LIST_KEYS = ["result", "next_page_token"]
+TIMESTAMP = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$"
+
+
+async def _example_resources(sim: VoipbinSimulator) -> dict[str, Any]:
+    """The tutorial's create request, its outplan, outdial and queue ids replaced by ones that
+    exist here (the queue is not simulated: any UUID)."""
+    _, outplan, _ = await call(sim, "POST", "/outplans", body={"name": "p"})
+    _, outdial, _ = await call(sim, "POST", "/outdials", body={"name": "o"})
+    return {**CREATE_REQUEST, "outplan_id": outplan["id"], "outdial_id": outdial["id"]}
+
+
+def _shape(document: dict[str, Any]) -> dict[str, type]:
+    return {key: type(value) for key, value in document.items()}
+
+
+async def test_a_campaign_answer_has_the_struct_keys_in_order(vsim: VoipbinSimulator) -> None:
+    import re
+
+    status, created, _ = await call(vsim, "POST", "/campaigns", body=await _example_resources(vsim))
+    assert status == 200
+    assert set(CREATE_ANSWER) <= set(created)
+    status, fetched, _ = await call(vsim, "GET", f"/campaigns/{created['id']}")
+    assert status == 200 and list(fetched) == list(CAMPAIGN_EXAMPLE)
+    assert _shape(fetched) == _shape(CAMPAIGN_EXAMPLE)
+    assert fetched["actions"] == [ACTION]  # the ids filled in as in the example
+    assert fetched["next_campaign_id"] == CAMPAIGN_EXAMPLE["next_campaign_id"]  # nil: unset
+    assert fetched["tm_delete"] == CAMPAIGN_EXAMPLE["tm_delete"]
+    assert re.match(TIMESTAMP, fetched["tm_create"])
+    assert {k: fetched[k] for k in ("type", "status", "service_level", "end_handle")} == {
+        k: CAMPAIGN_EXAMPLE[k] for k in ("type", "status", "service_level", "end_handle")
+    }
+    status, page, _ = await call(vsim, "GET", "/campaigns")
+    assert list(page) == LIST_KEYS
+    assert page["result"] == [fetched]
+    assert page["next_page_token"] == fetched["tm_create"]
+
+
+async def test_the_sdk_reads_every_field_the_simulator_answers(vsim: VoipbinSimulator) -> None:
+    """A round trip through the client: what the simulator writes under the vendor's names,
+    the client reads back under its own; a name wrong on either side leaves a field empty."""
+    from cc_campaigns.voipbin import Address
+
+    async with VoipbinClient(accesskey=KEY, base_url=vsim.url) as vb:
+        outplan = await vb.create_outplan(
+            name="plan", source=Address("+15550001111"), dial_timeout=30000, try_interval=60000
+        )
+        outdial = await vb.create_outdial("list", detail="d")
+        body = await _example_resources(vsim)
+        body.update(outplan_id=outplan.id, outdial_id=outdial.id)
+        _, raw, _ = await call(vsim, "POST", "/campaigns", body=body)
+        campaign = await vb.get_campaign(raw["id"])
+        target = await vb.add_target(outdial.id, "+15550002222", name="Ada")
+        (listed,) = [c async for c in vb.list_campaigns()]
+    assert campaign == listed
+    assert (campaign.name, campaign.detail) == ("test campaign", "test campaign detail")
+    assert (campaign.type, campaign.status, campaign.end_handle) == ("call", "stop", "stop")
+    assert campaign.service_level == 100
+    assert (campaign.outplan_id, campaign.outdial_id) == (outplan.id, outdial.id)
+    assert campaign.queue_id == CREATE_REQUEST["queue_id"]
+    assert campaign.next_campaign_id is None  # the nil UUID
+    assert campaign.actions == (ACTION,)
+    assert campaign.tm_create is not None and campaign.tm_update is None
+    assert campaign.tm_delete is None and not campaign.deleted
+    assert outplan.source == Address("+15550001111")
+    assert (outplan.dial_timeout, outplan.try_interval, outplan.name) == (30000, 60000, "plan")
+    assert outplan.tm_create is not None and outplan.customer_id is not None
+    assert (outdial.name, outdial.detail, outdial.tm_create is not None) == ("list", "d", True)
+    assert (target.destination, target.name, target.status) == ("+15550002222", "Ada", "idle")
+    assert target.outdial_id == outdial.id and target.tm_create is not None
+
+
+def test_the_simulator_does_not_import_the_sdk_wire_code() -> None:
+    assert_no_sdk_imports("cc_campaigns.voipbin.simulator")

@@ -18,7 +18,11 @@ goes too fast and none when it slows down, while random faults (a steady few per
 never rise above their own background. Cutting the rate for those would starve the upload without
 sparing the service: they only delay their own request.
 
-A fixed ``rate`` cap (VoIPbin's documented per-customer limit) is a :class:`TokenBucket` too.
+A fixed ``rate`` cap (a service's documented per-customer limit) is a :class:`TokenBucket` too.
+
+:class:`TokenBucket` is the package's one token bucket: the engine waits on it
+(:meth:`TokenBucket.delay`) and the simulators of :mod:`cc_campaigns.testing` answer 429 from it
+without waiting (:meth:`TokenBucket.try_take`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from collections.abc import Callable
 
 __all__ = ["AdaptiveLimiter", "Ticket", "TokenBucket"]
 
+#: A shortfall this small is float rounding, not a missing token (the last request of a burst).
+_FLOAT_SLACK = 1e-9
 #: How many entries of (elapsed, limit) history are kept before thinning.
 _HISTORY_MAX = 512
 #: The adaptive rate never falls below this many requests per second.
@@ -57,15 +63,28 @@ _RECOVERY = 0.1
 
 
 class TokenBucket:
-    """A token bucket: ``rate`` tokens per second, holding at most ``burst``."""
+    """A token bucket: ``rate`` tokens per second, holding at most ``burst``.
+
+    Two ways to take tokens: :meth:`delay` (a client that will wait: take now, possibly into
+    debt, and sleep the returned seconds) and :meth:`try_take` (a server answering at once:
+    take only what fits, else say how long until it would).
+
+    Args:
+        rate: Tokens added per second (> 0).
+        burst: Most tokens held (default: one second's worth, at least 1). The bucket starts
+            full.
+        clock: Monotonic seconds; injectable for tests.
+    """
 
     def __init__(
         self, rate: float, burst: float | None = None, *, clock: Callable[[], float] | None = None
     ) -> None:
-        if rate <= 0:
+        if not rate > 0:
             raise ValueError(f"rate must be > 0, got {rate!r}")
         self.rate = float(rate)
         self.burst = float(burst if burst is not None else max(1.0, rate))
+        if not self.burst > 0:
+            raise ValueError(f"burst must be > 0, got {burst!r}")
         self._clock = clock or time.monotonic
         self._tokens = self.burst
         self._stamp = self._clock()
@@ -75,6 +94,12 @@ class TokenBucket:
         self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
         self._stamp = now
 
+    @property
+    def tokens(self) -> float:
+        """Tokens available now (negative while in debt)."""
+        self._refill()
+        return self._tokens
+
     def delay(self, tokens: float = 1.0) -> float:
         """Take ``tokens`` and return how long to wait before using them (0 when available)."""
         self._refill()
@@ -82,6 +107,21 @@ class TokenBucket:
         if self._tokens >= 0:
             return 0.0
         return -self._tokens / self.rate
+
+    def try_take(self, tokens: float = 1.0) -> float:
+        """Take ``tokens`` only if they fit now: 0.0 when taken, else the seconds until they
+        would fit (and nothing is taken).
+
+        A request larger than the burst fits a full bucket and leaves it in debt, so no size is
+        refused forever and the long-run rate stays ``rate``.
+        """
+        self._refill()
+        need = min(float(tokens), self.burst)
+        short = need - self._tokens
+        if short <= _FLOAT_SLACK:
+            self._tokens -= tokens
+            return 0.0
+        return short / self.rate
 
 
 class Ticket:

@@ -22,22 +22,22 @@ as JSON, and ``DELETE /_sim/stats`` to reset them.
 
 from __future__ import annotations
 
-import asyncio
-import signal
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 import attrs
 from aiohttp import web
 
-from cc_campaigns.dynamic.models import CampaignStatus, RecordStatus
-
+from ...testing.faults import FaultPlan
+from ...testing.runner import Servable, serve
+from ...testing.server import LoopbackServer
 from .app import SimulatorStats, build_app
-from .faults import Faults
-from .state import ApiFailure, Clock, SimCampaign, SimState
+from .state import ApiFailure, Clock, SimCampaign, SimState, record_status_code, status_code
 from .variants import DEFAULT, Messages, Variants
+
+if TYPE_CHECKING:
+    from ..models import CampaignStatus, RecordStatus
 
 __all__ = [
     "Messages",
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 
-class Simulator:
+class Simulator(LoopbackServer):
     """A simulated 8x8 tenant served over HTTP on ``host:port`` (port 0 = any free port).
 
     Credentials: HTTP Basic ``username:data_token`` for reads (GET) and
@@ -89,6 +89,10 @@ class Simulator:
     :meth:`start`. Use from the event loop thread only. :attr:`stats` counts the API traffic;
     :attr:`state` (a :class:`~cc_campaigns.dynamic.simulator.state.SimState`) and :attr:`faults` are
     the underlying objects, for tests that need more than these methods.
+
+    The server itself (port, lifetime, latency, dropped connections) is the shared
+    :class:`~cc_campaigns.testing.LoopbackServer`; the answers are encoded here, from the
+    vendor's own names (:mod:`.vendor`), never with the SDK's wire code.
     """
 
     def __init__(
@@ -113,21 +117,24 @@ class Simulator:
     ) -> None:
         if delete_status is not None:
             variants = attrs.evolve(variants, delete_status=delete_status)
-        self.host = host
-        self.port = port
+        super().__init__(
+            host=host,
+            port=port,
+            faults=FaultPlan(
+                latency=latency,
+                error_rate=error_rate,
+                throttle_rate=throttle_rate,
+                capacity=capacity,
+                timeout_rate=timeout_rate,
+                disconnect_rate=disconnect_rate,
+                retry_after=int(retry_after),
+                seed=seed,
+            ),
+        )
         #: The vendor readings this simulator follows.
         self.variants = variants
         self.state = SimState(clock, variants)
         self.stats = SimulatorStats()
-        self.faults = Faults(
-            error_rate=error_rate,
-            throttle_rate=throttle_rate,
-            timeout_rate=timeout_rate,
-            disconnect_rate=disconnect_rate,
-            capacity=capacity,
-            retry_after=retry_after,
-            seed=seed,
-        )
         #: The aiohttp application (also usable with aiohttp's own test client).
         self.app: web.Application = build_app(
             self.state,
@@ -136,56 +143,8 @@ class Simulator:
             username=username,
             data_token=data_token,
             action_token=action_token,
-            latency=latency,
+            sleep=self.pause,
         )
-        self._runner: web.AppRunner | None = None
-        self._url: str | None = None
-
-    # -- lifecycle ------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        """The base URL, e.g. ``http://127.0.0.1:54321`` (the client appends ``/api/...``)."""
-        if self._url is None:
-            raise RuntimeError("the simulator is not started; use 'async with' or start()")
-        return self._url
-
-    async def start(self) -> None:
-        """Start serving; :attr:`url` then holds the actual port."""
-        if self._runner is not None:
-            raise RuntimeError("the simulator is already started")
-        runner = web.AppRunner(
-            self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0
-        )
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, self.host, self.port)
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        port = runner.addresses[0][1]
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        self._url = f"http://{host}:{port}"
-
-    async def close(self) -> None:
-        """Stop serving (idempotent). The state stays readable."""
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> Simulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- set-up and inspection ------------------------------------------------------------
 
@@ -195,7 +154,7 @@ class Simulator:
         *,
         dynamic: bool = True,
         enabled: bool = True,
-        status: CampaignStatus | int = CampaignStatus.NEW,
+        status: CampaignStatus | int = 0,
         schedule: tuple[datetime, datetime] | None = None,
         name: str | None = None,
     ) -> None:
@@ -230,18 +189,24 @@ class Simulator:
         return list(self._campaign(campaign_id).members)
 
     def campaign_status(self, campaign_id: int) -> CampaignStatus:
-        """The campaign's current numeric status."""
-        return self._campaign(campaign_id).status
+        """The campaign's current numeric status, as the SDK's
+        :class:`~cc_campaigns.dynamic.models.CampaignStatus` (a convenience for tests: the
+        simulator itself keeps and answers the plain vendor code)."""
+        from ..models import CampaignStatus
+
+        return CampaignStatus(self._campaign(campaign_id).status)
 
     def set_campaign_status(self, campaign_id: int, status: CampaignStatus | int) -> None:
         """Force a campaign's status, bypassing the state machine (e.g. COMPLETED)."""
-        self._campaign(campaign_id).status = CampaignStatus(status)
+        self._campaign(campaign_id).status = status_code(status)
 
     def set_record_status(
         self, campaign_id: int, customer_id: int, status: RecordStatus | int
     ) -> None:
         """Force a customer's record status, e.g. COMPLETED or ACCEPTED so delete is refused."""
-        self.state.set_record_status(self._campaign(campaign_id), customer_id, RecordStatus(status))
+        self.state.set_record_status(
+            self._campaign(campaign_id), customer_id, record_status_code(status)
+        )
 
     def _campaign(self, campaign_id: int) -> SimCampaign:
         try:
@@ -261,49 +226,3 @@ def parse_id_range(text: str) -> range:
     if start < 0 or stop < start:
         raise ValueError(f"not an id range: {text!r} (need 0 <= FIRST <= LAST)")
     return range(start, stop + 1)
-
-
-def _announce(url: str) -> None:
-    print(f"listening on {url}", flush=True)
-
-
-class Servable(Protocol):
-    """Anything :func:`serve` can run: an async context manager with a ``url`` (both the 8x8
-    and the VoIPbin simulators)."""
-
-    @property
-    def url(self) -> str: ...
-
-    async def __aenter__(self) -> Any: ...
-
-    async def __aexit__(self, *exc: Any) -> Any: ...
-
-
-async def serve(
-    simulator: Servable,
-    *,
-    announce: Callable[[str], None] | None = _announce,
-    stop: asyncio.Event | None = None,
-) -> None:
-    """Run ``simulator`` until SIGINT/SIGTERM (or until ``stop`` is set), then close it.
-
-    ``announce`` is called once with the URL when it is listening; the default prints exactly
-    one line, ``listening on http://HOST:PORT``, to stdout and flushes it.
-    """
-    stop = stop if stop is not None else asyncio.Event()
-    loop = asyncio.get_running_loop()
-    installed: list[signal.Signals] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError, ValueError):  # Windows, non-main thread
-            continue
-        installed.append(sig)
-    try:
-        async with simulator:
-            if announce is not None:
-                announce(simulator.url)
-            await stop.wait()
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)

@@ -7,17 +7,16 @@ Prints exactly one line, ``listening on http://HOST:PORT``, to stdout once it is
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
-from cc_campaigns.dynamic.models import CampaignStatus
-
-from . import Simulator, parse_id_range, serve
+from ...testing.runner import run
+from . import Simulator, parse_id_range
 from .variants import DELETE_NOT_FOUND_WORDINGS, PRESETS, Variants
+from .vendor import STATUSES
 
 __all__ = ["build_parser", "main", "simulator_from_args", "variants_from_args"]
 
@@ -94,8 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--campaign-status",
         type=int,
-        default=int(CampaignStatus.MANUAL_RUNNING),
-        choices=[int(s) for s in CampaignStatus],
+        default=3,
+        choices=sorted(STATUSES),
         metavar="CODE",
         help="initial status code of the --campaign campaigns (default: 3, Manual Running)",
     )
@@ -208,7 +207,7 @@ def simulator_from_args(args: argparse.Namespace) -> Simulator:
         variants=variants_from_args(args),
     )
     for campaign_id in args.campaign:
-        simulator.add_campaign(campaign_id, status=CampaignStatus(args.campaign_status))
+        simulator.add_campaign(campaign_id, status=args.campaign_status)
     for ids in args.crm_range:
         simulator.add_crm_customers(ids)
     for ids in args.dnc_range:
@@ -224,14 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         simulator = simulator_from_args(args)
     except ValueError as exc:
         parser.error(str(exc))
-    try:
-        asyncio.run(serve(simulator))
-    except KeyboardInterrupt:  # a SIGINT before the handlers were installed
-        pass
-    except OSError as exc:  # e.g. the port is taken
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return run(simulator)
 
 
 if __name__ == "__main__":

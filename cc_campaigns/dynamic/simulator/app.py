@@ -28,7 +28,8 @@ from typing import Any, Literal
 import orjson
 from aiohttp import web
 
-from .faults import BatchFault, Faults, RequestFault
+from ...testing.server import Dropped, drop, dumps
+from .faults import BatchFault, Faults, RequestFault, batch_fault, request_fault
 from .state import ApiFailure, SimState
 from .variants import Operation, Variants
 
@@ -56,6 +57,7 @@ MSG_METHOD_NOT_ALLOWED = "Method Not Allowed."
 MAX_BODY_BYTES = 512 * 1024 * 1024
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_Sleep = Callable[[float], Awaitable[None]]
 _JSON = "application/json"
 
 
@@ -103,12 +105,7 @@ class SimulatorStats:
         )
 
 
-def _dumps(document: Any) -> bytes:
-    """orjson, or the stdlib for integers beyond 64 bits (ids up to 1e22 are legal)."""
-    try:
-        return orjson.dumps(document)
-    except orjson.JSONEncodeError:
-        return json.dumps(document, separators=(",", ":")).encode()
+_dumps = dumps
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
@@ -194,13 +191,13 @@ class _Api:
         faults: Faults,
         auth: _Auth,
         *,
-        latency: float,
+        sleep: _Sleep,
     ) -> None:
         self.state = state
         self.stats = stats
         self.faults = faults
         self.auth = auth
-        self.latency = latency
+        self.sleep = sleep
 
     # -- middleware ---------------------------------------------------------------------
 
@@ -219,13 +216,13 @@ class _Api:
             # Router errors (unknown path, wrong method) and oversized bodies, as JSON.
             headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
             response = _message(exc.status, f"{exc.reason}.", headers)
-        stats.count(0 if isinstance(response, _Dropped) else response.status)
+        stats.count(0 if isinstance(response, Dropped) else response.status)
         return response
 
     async def _api(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
-        if self.latency:
-            await asyncio.sleep(self.latency)
-        fault = self.faults.request_fault()
+        if self.faults.latency:
+            await self.sleep(self.faults.latency)
+        fault = request_fault(self.faults)
         if fault is RequestFault.UNAVAILABLE:
             return _message(503, MSG_SERVICE_UNAVAILABLE)
         if fault is RequestFault.THROTTLED:
@@ -268,11 +265,10 @@ class _Api:
         state.check_can_add(campaign)
         items = _parse_items(body, state.messages.invalid_list)
         faults = self.faults
-        if faults.bucket is not None:
-            wait = faults.bucket.take(len(items))
-            if wait:
-                return _message(429, MSG_TOO_MANY_REQUESTS, {"Retry-After": str(wait)})
-        fate = faults.batch_fault()
+        wait = faults.admit(len(items))
+        if wait:
+            return _message(429, MSG_TOO_MANY_REQUESTS, {"Retry-After": str(wait)})
+        fate = batch_fault(faults)
         stats = self.stats
         stats.items_received += len(items)
         if fate is BatchFault.TIMEOUT_LOST:
@@ -282,7 +278,7 @@ class _Api:
         if fate is BatchFault.TIMEOUT_APPLIED:
             return _message(206, MSG_TIMED_OUT)
         if fate is BatchFault.DISCONNECT:
-            return _drop(request)
+            return drop(request)
         return web.Response(body=_dumps(results), status=207, content_type=_JSON)
 
     async def delete_customer(self, request: web.Request) -> web.StreamResponse:
@@ -327,19 +323,6 @@ def _parse_items(body: bytes, invalid: str) -> list[dict[str, Any]]:
     return result
 
 
-class _Dropped(web.Response):
-    """The "response" of a dropped connection: never reaches the client."""
-
-
-def _drop(request: web.Request) -> web.StreamResponse:
-    """Close the connection without answering; aiohttp then fails to write the response and
-    drops it quietly (a ConnectionError in ``finish_response``, nothing logged)."""
-    transport = request.transport
-    if transport is not None:
-        transport.close()
-    return _Dropped(status=500)
-
-
 def build_app(
     state: SimState,
     stats: SimulatorStats,
@@ -348,18 +331,25 @@ def build_app(
     username: str,
     data_token: str,
     action_token: str,
-    latency: float = 0.0,
+    latency: float | None = None,
+    sleep: _Sleep = asyncio.sleep,
 ) -> web.Application:
     """The aiohttp application serving ``state`` (its ``variants`` included); usable with any
-    aiohttp runner."""
-    if latency < 0:
-        raise ValueError("latency must be >= 0 seconds")
+    aiohttp runner.
+
+    ``latency`` (default: ``faults.latency``) replaces the plan's latency; ``sleep`` is how it
+    is waited (the simulator's own pause ends when it closes).
+    """
+    if latency is not None:
+        if latency < 0:
+            raise ValueError("latency must be >= 0 seconds")
+        faults.latency = float(latency)
     api = _Api(
         state,
         stats,
         faults,
         _Auth(username, data_token, action_token, state.variants),
-        latency=latency,
+        sleep=sleep,
     )
     app = web.Application(middlewares=[api.middleware], client_max_size=MAX_BODY_BYTES)
     campaign = "/api/tstats/campaigns/{campaign_id}"

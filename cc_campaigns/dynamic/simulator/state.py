@@ -11,14 +11,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from cc_campaigns._idset import IdSet
-from cc_campaigns.dynamic.models import (
-    CampaignState,
-    CampaignStatus,
-    RecordStatus,
-    StatusChange,
-    transition_allowed,
-)
 
+from . import documents, vendor
+from .documents import format_vendor_time, phone_number
 from .variants import DEFAULT, GUIDE_MESSAGES, Messages, Operation, Variants
 
 __all__ = [
@@ -49,6 +44,8 @@ __all__ = [
     "format_vendor_time",
     "parse_schedule",
     "phone_number",
+    "record_status_code",
+    "status_code",
     "utc_now",
 ]
 
@@ -85,13 +82,24 @@ _SDT = "schedule-date-time"
 _STATUS = "http-status"
 _MESSAGE = "message"
 
-_CHANGES = frozenset(change.value for change in StatusChange)
-_NEW_STATUS_OF_CHANGE: dict[StatusChange, CampaignStatus] = {
-    StatusChange.RUNNING: CampaignStatus.MANUAL_RUNNING,
-    StatusChange.PAUSED: CampaignStatus.MANUAL_PAUSED,
-    StatusChange.PURGED: CampaignStatus.MANUAL_PURGED,
-    StatusChange.STOPPED: CampaignStatus.MANUAL_STOPPED,
-}
+_STATE = vendor.STATE_OF_STATUS
+
+
+def status_code(status: int) -> int:
+    """A campaign status code (an int or an IntEnum of one) as a plain int; ValueError when
+    the vendor has no such code."""
+    code = int(status)
+    if code not in vendor.STATUSES:
+        raise ValueError(f"{status!r} is not a campaign status code (0-11)")
+    return code
+
+
+def record_status_code(status: int) -> int:
+    """A record status code as a plain int; ValueError when the vendor has no such code."""
+    code = int(status)
+    if code not in vendor.RECORD_STATUSES:
+        raise ValueError(f"{status!r} is not a record status code (0-4)")
+    return code
 
 
 def utc_now() -> datetime:
@@ -121,16 +129,6 @@ def parse_schedule(value: object) -> datetime | None:
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         return None
     return parsed
-
-
-def format_vendor_time(moment: datetime) -> str:
-    """UTC with milliseconds and ``Z``, as 8x8 writes it: ``2016-08-27T09:00:00.000Z``."""
-    utc = moment.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def _iso_or_empty(moment: datetime | None) -> str:
-    return "" if moment is None else moment.isoformat(timespec="seconds")
 
 
 def _parse_id(text: str | int) -> int | None:
@@ -172,11 +170,6 @@ def _check_schedule(
     return scheduled, None
 
 
-def phone_number(customer_id: int) -> str:
-    """The simulated phone number of a customer: ``555`` then 7 digits derived from the id."""
-    return f"555{customer_id % 10_000_000:07d}"
-
-
 class SimCampaign:
     """One simulated campaign.
 
@@ -207,7 +200,7 @@ class SimCampaign:
         name: str,
         dynamic: bool,
         enabled: bool,
-        status: CampaignStatus,
+        status: int,
         schedule: tuple[datetime, datetime] | None,
     ) -> None:
         self.campaign_id = campaign_id
@@ -221,17 +214,22 @@ class SimCampaign:
         self.deleted = IdSet()
         #: customer id -> scheduled call time (only scheduled customers).
         self.schedules: dict[int, datetime] = {}
-        #: customer id -> record status, only where it differs from NEW/SCHEDULED.
-        self.record_status: dict[int, RecordStatus] = {}
+        #: customer id -> record status code, only where it differs from NEW/SCHEDULED.
+        self.record_status: dict[int, int] = {}
         self.actual_run_time: datetime | None = None
         self.actual_stop_time: datetime | None = None
 
-    def record_status_of(self, customer_id: int) -> RecordStatus:
-        """The record status of a member."""
+    @property
+    def state(self) -> str:
+        """The state-machine node of the status: NEW, RUNNING, PAUSED, PURGED or STOPPED."""
+        return _STATE[self.status]
+
+    def record_status_of(self, customer_id: int) -> int:
+        """The record status code of a member."""
         status = self.record_status.get(customer_id)
         if status is not None:
             return status
-        return RecordStatus.SCHEDULED if customer_id in self.schedules else RecordStatus.NEW
+        return vendor.RECORD_SCHEDULED if customer_id in self.schedules else vendor.RECORD_NEW
 
 
 class SimState:
@@ -256,7 +254,7 @@ class SimState:
         *,
         dynamic: bool = True,
         enabled: bool = True,
-        status: CampaignStatus | int = CampaignStatus.NEW,
+        status: int = 0,
         schedule: tuple[datetime, datetime] | None = None,
         name: str | None = None,
     ) -> SimCampaign:
@@ -272,12 +270,12 @@ class SimState:
             name=name if name is not None else f"Campaign {campaign_id}",
             dynamic=dynamic,
             enabled=enabled,
-            status=CampaignStatus(status),
+            status=status_code(status),
             schedule=schedule,
         )
-        if campaign.status.state is not CampaignState.NEW:
+        if campaign.state != "NEW":
             campaign.actual_run_time = self.clock()
-        if campaign.status.state is CampaignState.STOPPED:
+        if campaign.state == "STOPPED":
             campaign.actual_stop_time = campaign.actual_run_time
         self.campaigns[campaign_id] = campaign
         return campaign
@@ -331,7 +329,7 @@ class SimState:
         the wording of ``operation``; a stopped campaign with ``Variants.stopped_status=500``
         gets the OpenAPI's 500 "Internal server error"."""
         messages = self.messages
-        if campaign.status.state is CampaignState.STOPPED:
+        if campaign.state == "STOPPED":
             if self.variants.stopped_status == 500:
                 raise ApiFailure(500, messages.internal_error)
             raise ApiFailure(400, getattr(messages, f"stopped_{operation}"))
@@ -343,7 +341,7 @@ class SimState:
     def check_can_add(self, campaign: SimCampaign) -> None:
         """Whole-request checks of an add, before the body: writable and started."""
         self.check_writable(campaign, "add")
-        if campaign.status.state is CampaignState.NEW:
+        if campaign.state == "NEW":
             raise ApiFailure(400, self.messages.not_started)
 
     # -- operations -----------------------------------------------------------------------
@@ -356,16 +354,15 @@ class SimState:
         """
         self.check_writable(campaign, "status")
         value = body.get("status") if isinstance(body, dict) else None
-        if type(value) is not str or value not in _CHANGES:
+        if type(value) is not str or value not in vendor.CHANGES:
             raise ApiFailure(400, self.messages.invalid_transition)
-        change = StatusChange(value)
-        if not transition_allowed(campaign.status.state, change):
+        if value not in vendor.TRANSITIONS[campaign.state]:
             raise ApiFailure(400, self.messages.invalid_transition)
         now = self.clock()
-        campaign.status = _NEW_STATUS_OF_CHANGE[change]
-        if change is StatusChange.RUNNING and campaign.actual_run_time is None:
+        campaign.status = vendor.CHANGE_TO_STATUS[value]
+        if value == "RUNNING" and campaign.actual_run_time is None:
             campaign.actual_run_time = now
-        elif change is StatusChange.STOPPED:
+        elif value == "STOPPED":
             campaign.actual_stop_time = now
 
     def add_items(
@@ -461,9 +458,9 @@ class SimState:
                 raise ApiFailure(404, messages.delete_deleted)
             raise ApiFailure(404, self.variants.customer_not_found)
         status = campaign.record_status_of(cid)
-        if status is RecordStatus.COMPLETED:
+        if status == vendor.RECORD_COMPLETED:
             raise ApiFailure(404, messages.delete_completed)
-        if status is RecordStatus.ACCEPTED:
+        if status == vendor.RECORD_ACCEPTED:
             raise ApiFailure(404, messages.delete_accepted)
         campaign.members.discard(cid)
         if self.variants.keep_deleted:
@@ -471,15 +468,15 @@ class SimState:
         campaign.schedules.pop(cid, None)
         campaign.record_status.pop(cid, None)
 
-    def set_record_status(
-        self, campaign: SimCampaign, customer_id: int, status: RecordStatus
-    ) -> None:
-        """Force a member's record status (e.g. COMPLETED, so that delete is refused)."""
+    def set_record_status(self, campaign: SimCampaign, customer_id: int, status: int) -> None:
+        """Force a member's record status code (e.g. 3, COMPLETED, so that delete is refused)."""
         if customer_id not in campaign.members:
             raise KeyError(f"customer {customer_id} is not in campaign {campaign.campaign_id}")
-        status = RecordStatus(status)
-        default = RecordStatus.SCHEDULED if customer_id in campaign.schedules else RecordStatus.NEW
-        if status is default:
+        status = record_status_code(status)
+        default = (
+            vendor.RECORD_SCHEDULED if customer_id in campaign.schedules else vendor.RECORD_NEW
+        )
+        if status == default:
             campaign.record_status.pop(customer_id, None)
         else:
             campaign.record_status[customer_id] = status
@@ -489,52 +486,9 @@ class SimState:
     @staticmethod
     def campaign_document(campaign: SimCampaign) -> dict[str, Any]:
         """The body of ``GET /api/stats/campaigns/{id}.json``, with every vendor key."""
-        start, end = campaign.schedule if campaign.schedule is not None else (None, None)
-        return {
-            "campaign": {
-                "campaign-name": campaign.name,
-                "campaign-id": campaign.campaign_id,
-                "enabled": "Y" if campaign.enabled else "N",
-                "status": int(campaign.status),
-                "no-of-records": len(campaign.members),
-                "caller-id": 15555550100,
-                "queue-id": 100,
-                "start-time": _iso_or_empty(start),
-                "end-time": _iso_or_empty(end),
-                "actual-run-time": _iso_or_empty(campaign.actual_run_time),
-                "actual-stop-time": _iso_or_empty(campaign.actual_stop_time),
-                "daily-start-time": "",
-                "daily-end-time": "",
-                "retry-interval": 30,
-                "max-retry": 1,
-                "abandon-max-retry": "",
-                "max-ring-time": 15,
-                "integration-type": "contactual",
-                "calling-window": 2,
-                "schedule-name": "",
-                "timezone": "UTC",
-                "dynamic-campaign": "Y" if campaign.dynamic else "N",
-                "sequential": "N",
-            }
-        }
+        return documents.campaign_document(campaign)
 
     @staticmethod
     def records_document(campaign: SimCampaign) -> dict[str, Any]:
         """The body of ``GET /api/stats/campaigns/{id}/records.json`` (ascending record ids)."""
-        name = campaign.name
-        campaign_id = campaign.campaign_id
-        status_of = campaign.record_status_of
-        records = [
-            {
-                "campaign-name": name,
-                "campaign-id": campaign_id,
-                "record-id": rid,
-                "phone-list": "*Phone Number|" + phone_number(rid),
-                "status": int(status_of(rid)),
-                "status-code": 0,
-                "ext-trans-data": "",
-                "disposition-code": 1000,
-            }
-            for rid in campaign.members
-        ]
-        return {"records": {"record": records}}
+        return documents.records_document(campaign)

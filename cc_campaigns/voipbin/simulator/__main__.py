@@ -6,12 +6,10 @@ Prints one line, ``listening on http://HOST:PORT/v1.0``, once it accepts connect
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 
-from cc_campaigns.dynamic.simulator import serve
-
+from ...testing.runner import run, serve
 from .app import DEFAULT_TIMEOUT_DELAY, VoipbinSimulator
 
 __all__ = ["build_parser", "main", "serve", "simulator_from_args"]
@@ -91,14 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    try:
-        asyncio.run(serve(simulator))
-    except KeyboardInterrupt:  # pragma: no cover - a SIGINT before the handlers were installed
-        pass
-    except OSError as err:  # e.g. the port is taken
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return run(simulator)
 
 
 if __name__ == "__main__":

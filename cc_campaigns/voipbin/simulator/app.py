@@ -1,9 +1,16 @@
 """The simulated VoIPbin API over HTTP (aiohttp.web), and :class:`VoipbinSimulator` to run it.
 
 Each request passes, in order: latency, authentication (``?accesskey=``, ``?token=`` or
-``Authorization: Bearer``), the per-key rate limit (GCRA, 429 + ``Retry-After``), failures
-queued by :meth:`VoipbinSimulator.fail_next`, random faults (seeded), the handler. Every error is
-VoIPbin's envelope ``{"error": {"status", "reason", "message", "request_id", "details"?}}``.
+``Authorization: Bearer``), the per-key rate limit (a token bucket per key, 429 +
+``Retry-After``), failures queued by :meth:`VoipbinSimulator.fail_next`, random faults (seeded),
+the handler. Every error is VoIPbin's envelope
+``{"error": {"status", "reason", "message", "request_id", "details"?}}``.
+
+The answers are the simulator's own records written by :func:`.records.encode` with the
+vendor's field names (:mod:`.vendor`); the SDK's wire code is not used, so a test fails when
+either side spells a field wrong. Only the inspection helpers (:meth:`VoipbinSimulator.campaigns`
+...) hand out the SDK's models, read from those answers with the SDK's own reader: what a client
+would see.
 
 ``GET /_sim/stats`` (also under ``/v1.0``) answers the counters as JSON, without authentication,
 so a benchmark in another process can read them; ``POST /_sim/reset`` zeroes them.
@@ -11,49 +18,42 @@ so a benchmark in another process can read them; ``POST /_sim/reset`` zeroes the
 
 from __future__ import annotations
 
-import asyncio
 import math
-import random
 from collections import deque
-from collections.abc import Awaitable, Callable, Collection, Iterable
-from types import TracebackType
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import attrs
 import orjson
 from aiohttp import web
 
-from ..models import Campaign, CampaignStatus, Outdial, OutdialTarget, Outplan
-from ..wire import to_wire
-from .state import RateLimiter, SimError, SimState, SimStats
+from ...testing.faults import FaultPlan, PerKeyRateLimit
+from ...testing.server import Dropped, LoopbackServer, drop, json_response
+from .errors import SimError, SimStats
+from .faults import Forced as _Forced
+from .faults import knob as _knob
+from .records import encode
+from .state import SimState
+
+if TYPE_CHECKING:
+    from ..models import Campaign, CampaignStatus, Outdial, OutdialTarget, Outplan
 
 __all__ = ["VoipbinSimulator"]
 
 PREFIX = "/v1.0"
 #: How long a "timeout" fault holds the answer back, in seconds (longer than a client waits).
 DEFAULT_TIMEOUT_DELAY = 90.0
-#: Internal marker of a dropped connection (the client sees no answer at all).
-_DROPPED = 599
-
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-@attrs.define
-class _Forced:
-    status: int
-    reason: str
-    message: str
-    retry_after: float | None
-    method: str | None
-    path: str | None
-    #: Run the request first, then fail it: the client cannot know it was applied.
-    after_apply: bool = False
-    #: Drop the connection instead of answering.
-    drop: bool = False
-
-
-class VoipbinSimulator:
+class VoipbinSimulator(LoopbackServer):
     """An in-memory VoIPbin on a loopback port, for tests, demos and benchmarks.
+
+    The server (port, lifetime, latency, dropped connections) is the shared
+    :class:`~cc_campaigns.testing.LoopbackServer` and the fault knobs its
+    :class:`~cc_campaigns.testing.FaultPlan` (:attr:`faults`). VoIPbin's reading of the knobs
+    is its own, as it always was: one draw per request with the rates as disjoint shares
+    (:meth:`~cc_campaigns.testing.FaultPlan.any_fault`), ``error_rate`` answered 500, a
+    disconnect before anything is applied, a timeout applied and then held back.
 
     Use it as an async context manager; ``.url`` is the base URL (with ``/v1.0``) to give to
     :class:`~cc_campaigns.voipbin.VoipbinClient`::
@@ -83,6 +83,9 @@ class VoipbinSimulator:
         port: Port; 0 picks a free one.
     """
 
+    #: The API's version prefix, part of :attr:`url`.
+    url_path: ClassVar[str] = PREFIX
+
     def __init__(
         self,
         *,
@@ -102,99 +105,94 @@ class VoipbinSimulator:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        rates = (error_rate, throttle_rate, timeout_rate, disconnect_rate)
-        if any(r < 0 or r > 1 for r in rates) or sum(rates) > 1:
-            raise ValueError("fault rates must be between 0 and 1 and add up to at most 1")
-        if latency < 0 or timeout_delay < 0:
+        if timeout_delay < 0:
             raise ValueError("latency and timeout_delay must not be negative")
+        try:
+            faults = FaultPlan(
+                latency=latency,
+                error_rate=error_rate,
+                throttle_rate=throttle_rate,
+                timeout_rate=timeout_rate,
+                disconnect_rate=disconnect_rate,
+                seed=seed,
+            )
+        except ValueError as err:
+            raise ValueError(
+                f"{err} (fault rates must be between 0 and 1 and add up to at most 1; latency "
+                "must not be negative)"
+            ) from None
+        faults.check_shares()
+        super().__init__(host=host, port=port, faults=faults)
         self.accesskeys = frozenset([accesskey] if isinstance(accesskey, str) else accesskey)
         self.token = token
         self.rate = rate or None
         self.burst = burst
-        self.latency = latency
-        self.error_rate = error_rate
-        self.throttle_rate = throttle_rate
-        self.timeout_rate = timeout_rate
-        self.disconnect_rate = disconnect_rate
         self.timeout_delay = timeout_delay
-        self.host = host
-        self.port = port
         self.state = SimState(stop_polls=stop_polls, stop_delay=stop_delay)
         self.stats = SimStats()
-        self.limiter = RateLimiter(self.rate, burst) if self.rate else None
-        self._random = random.Random(seed)
+        self.limiter = PerKeyRateLimit(self.rate, burst) if self.rate else None
         self._forced: deque[_Forced] = deque()
         self._request_ids = 0
-        self._closing = asyncio.Event()
-        self._runner: web.AppRunner | None = None
         self.app = self._make_app()
+
+    # -- the fault knobs (kept on :attr:`faults`, the shared plan) ------------------------------
+
+    latency = _knob("latency")
+    error_rate = _knob("error_rate")
+    throttle_rate = _knob("throttle_rate")
+    timeout_rate = _knob("timeout_rate")
+    disconnect_rate = _knob("disconnect_rate")
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    @property
-    def url(self) -> str:
-        """The base URL, ``http://127.0.0.1:PORT/v1.0``."""
-        if self._runner is None:
-            raise RuntimeError("the simulator is not started")
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}{PREFIX}"
-
     async def start(self) -> None:
-        """Listen (on ``port``, or a free one when it is 0)."""
-        if self._runner is not None:
-            return
-        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        await site.start()
-        self._runner = runner
-        self.port = int(runner.addresses[0][1])
-
-    async def close(self) -> None:
-        """Stop listening; answers held back by faults are released. Safe to call twice."""
-        self._closing.set()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> VoipbinSimulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+        """Listen (on ``port``, or a free one when it is 0); nothing when already listening."""
+        if not self.started:
+            await super().start()
 
     # -- helpers for tests ---------------------------------------------------------------------
+    # The SDK's models, read from the simulator's own answers by the SDK's reader (imported
+    # here only: the answers themselves never go through the SDK).
 
     def campaigns(self) -> list[Campaign]:
         """Every campaign, oldest first (not counted as reads)."""
-        return list(self.state.campaigns)
+        from ..wire import campaign_from_wire
+
+        return [campaign_from_wire(encode(c)) for c in self.state.campaigns]
 
     def campaign(self, campaign_id: str) -> Campaign:
         """One campaign as stored (not counted as a read: ``stopping`` is not advanced)."""
-        return self.state.campaigns.items[campaign_id]
+        from ..wire import campaign_from_wire
+
+        return campaign_from_wire(encode(self.state.campaigns.items[campaign_id]))
 
     def outplans(self) -> list[Outplan]:
         """Every outplan, oldest first."""
-        return list(self.state.outplans)
+        from ..wire import outplan_from_wire
+
+        return [outplan_from_wire(encode(o)) for o in self.state.outplans]
 
     def outdials(self) -> list[Outdial]:
         """Every outdial, oldest first."""
-        return list(self.state.outdials)
+        from ..wire import outdial_from_wire
+
+        return [outdial_from_wire(encode(o)) for o in self.state.outdials]
 
     def targets(self, outdial_id: str) -> list[OutdialTarget]:
         """The targets of an outdial, oldest first."""
+        from ..wire import target_from_wire
+
         store = self.state.targets.get(outdial_id)
-        return list(store) if store is not None else []
+        return [target_from_wire(encode(t)) for t in store] if store is not None else []
 
     def set_campaign_status(self, campaign_id: str, status: CampaignStatus | str) -> Campaign:
         """Force a campaign's status, bypassing the rules (e.g. to make one ``run``)."""
-        return self.state.force_campaign_status(campaign_id, CampaignStatus(status))
+        from ..wire import campaign_from_wire
+
+        forced = self.state.force_campaign_status(
+            campaign_id, str(getattr(status, "value", status))
+        )
+        return campaign_from_wire(encode(forced))
 
     def fail_next(
         self,
@@ -323,13 +321,12 @@ class VoipbinSimulator:
             response = self._error(SimError(reason, err.reason, status=err.status))
         finally:
             self.stats.in_flight -= 1
-        if response.status != _DROPPED:
+        if not isinstance(response, Dropped):
             self.stats.by_status[response.status] += 1
         return response
 
     async def _serve(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if self.latency:
-            await self._pause(self.latency)
+        await self.apply_latency()
         key = self._authenticate(request)
         if self.limiter is not None:
             wait = self.limiter.check(key)
@@ -346,7 +343,7 @@ class VoipbinSimulator:
             if forced.after_apply:
                 await handler(request)
             if forced.drop:
-                return _drop(request)
+                return drop(request)
             raise SimError(
                 forced.reason, forced.message, status=forced.status, retry_after=forced.retry_after
             )
@@ -362,10 +359,10 @@ class VoipbinSimulator:
                 retry_after=1.0 / self.rate if self.rate else 1.0,
             )
         if fault == "disconnect":
-            return _drop(request)
+            return drop(request)
         response = await handler(request)
         if fault == "timeout":
-            await self._pause(self.timeout_delay)
+            await self.pause(self.timeout_delay)
             raise SimError("GATEWAY_TIMEOUT", "The request timed out (injected).")
         return response
 
@@ -396,26 +393,9 @@ class VoipbinSimulator:
         return None
 
     def _draw_fault(self) -> str | None:
-        if not (self.error_rate or self.throttle_rate or self.timeout_rate or self.disconnect_rate):
-            return None
-        draw = self._random.random()
-        for kind, share in (
-            ("error", self.error_rate),
-            ("throttle", self.throttle_rate),
-            ("timeout", self.timeout_rate),
-            ("disconnect", self.disconnect_rate),
-        ):
-            if draw < share:
-                return kind
-            draw -= share
-        return None
-
-    async def _pause(self, seconds: float) -> None:
-        """Sleep, but wake up at once when the simulator closes."""
-        try:
-            await asyncio.wait_for(self._closing.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
-            pass
+        """One draw for the four rates as disjoint shares of the requests."""
+        fault = self.faults.any_fault()
+        return fault.value if fault is not None else None
 
     def _error(self, err: SimError) -> web.Response:
         self._request_ids += 1
@@ -454,27 +434,27 @@ class VoipbinSimulator:
 
     def _body(self, action: Callable[[Any], Any]) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
-            return _json(to_wire(action(await _read_json(request))))
+            return _json(encode(action(await _read_json(request))))
 
         return handler
 
     def _ided(self, action: Callable[[str], Any]) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
-            return _json(to_wire(action(request.match_info["id"])))
+            return _json(encode(action(request.match_info["id"])))
 
         return handler
 
     def _ided_body(self, action: Callable[[str, Any], Any]) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
             body = await _read_json(request)
-            return _json(to_wire(action(request.match_info["id"], body)))
+            return _json(encode(action(request.match_info["id"], body)))
 
         return handler
 
     def _target(self, action: Callable[[str, str], Any]) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
             info = request.match_info
-            return _json(to_wire(action(info["id"], info["target_id"])))
+            return _json(encode(action(info["id"], info["target_id"])))
 
         return handler
 
@@ -484,13 +464,6 @@ class VoipbinSimulator:
     async def _reset(self, request: web.Request) -> web.StreamResponse:
         self.stats.reset()
         return _json(self.stats.as_dict())
-
-
-def _drop(request: web.Request) -> web.Response:
-    """Close the connection: the client gets no answer at all."""
-    if request.transport is not None:
-        request.transport.close()
-    return web.Response(status=_DROPPED)  # never reaches the client
 
 
 async def _read_json(request: web.Request) -> Any:
@@ -503,14 +476,9 @@ async def _read_json(request: web.Request) -> Any:
         raise SimError("INVALID_ARGUMENT", "the body is not valid JSON") from None
 
 
-def _page(items: Iterable[Any]) -> web.Response:
-    listed = list(items)
-    return _json(
-        {"result": [to_wire(i) for i in listed], "next_page_token": SimState.next_token(listed)}
-    )
+def _page(items: list[Any]) -> web.Response:
+    return _json(SimState.page_document(items))
 
 
 def _json(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(
-        body=orjson.dumps(data), status=status, headers=headers, content_type="application/json"
-    )
+    return json_response(data, status=status, headers=headers)
