@@ -26,6 +26,7 @@ from cc_campaigns.errors import (
     OutcomeUnknownError,
     RateLimitedError,
     ServerError,
+    TransitionRefusedError,
     TransportError,
     ValidationError,
     error_for,
@@ -54,7 +55,7 @@ CATALOGUE = [
     (400, "Invalid customer list provided.", BadRequestError),
     (400, "Invalid customer provided, customer is wrong or in DNC list.", BadRequestError),
     (400, "Invalid schedule-date format, please use ISO 8601.", BadRequestError),
-    (400, "Invalid state transition.", InvalidTransitionError),
+    (400, "Invalid state transition.", TransitionRefusedError),
     (400, CAPACITY, RateLimitedError),
     (400, "Not a dynamic campaign.", CampaignNotDynamicError),
     (400, "Operation invalid on a non started campaign.", CampaignNotStartedError),
@@ -83,7 +84,7 @@ CATALOGUE = [
     (401, None, AuthenticationError),
     (403, "Forbidden", AuthenticationError),
     # OpenAPI examples (status change, add customers, delete customer)
-    (400, "Invalid state transition", InvalidTransitionError),
+    (400, "Invalid state transition", TransitionRefusedError),
     (400, "Not a dynamic campaign", CampaignNotDynamicError),
     (400, "This is not a dynamic campaign.", CampaignNotDynamicError),
     (400, "The campaign is not enabled.", CampaignNotEnabledError),
@@ -102,7 +103,7 @@ CATALOGUE = [
     (400, "The provided customer list is invalid.", BadRequestError),
     (500, "Internal server error", ServerError),
     # Case and punctuation do not matter.
-    (400, "INVALID STATE TRANSITION", InvalidTransitionError),
+    (400, "INVALID STATE TRANSITION", TransitionRefusedError),
     (400, "campaign is NOT ENABLED", CampaignNotEnabledError),
     (400, "maximum limit of scheduled customers reached", RateLimitedError),
     # By status alone
@@ -111,7 +112,7 @@ CATALOGUE = [
     (502, None, ServerError),
     (503, "Service Unavailable", ServerError),
     (504, None, ServerError),
-    (409, "Conflict", InvalidTransitionError),
+    (409, "Conflict", TransitionRefusedError),
     (400, None, BadRequestError),
     (400, "Something we have never seen.", BadRequestError),
     (418, "I'm a teapot", ApiError),
@@ -223,7 +224,7 @@ def test_validation_error_is_also_a_value_error() -> None:
         AuthenticationError,
         NotFoundError,
         BadRequestError,
-        InvalidTransitionError,
+        TransitionRefusedError,
         CampaignNotDynamicError,
         CampaignNotEnabledError,
         CampaignStoppedError,
@@ -277,7 +278,7 @@ OPENAPI = (
 )
 #: The OpenAPI names its examples; each name says which error it is.
 CLASS_OF_EXAMPLE = {
-    "InvalidStateTransition": InvalidTransitionError,
+    "InvalidStateTransition": TransitionRefusedError,
     "NotDynamicCampaign": CampaignNotDynamicError,
     "CampaignNotEnabled": CampaignNotEnabledError,
     "CampaignStopped": CampaignStoppedError,

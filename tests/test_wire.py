@@ -36,7 +36,7 @@ from cc_campaigns import (
     TransportError,
     ValidationError,
 )
-from cc_campaigns._transport.session import resolve_8x8_base_url
+from cc_campaigns.dynamic.platforms import resolve_8x8_base_url
 
 from .conftest import ACTION_TOKEN, DATA_TOKEN, FAST_RETRY, USERNAME
 
