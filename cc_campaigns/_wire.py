@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import enum
 import math
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -49,7 +48,6 @@ __all__ = [
 T = TypeVar("T")
 E = TypeVar("E", bound=enum.Enum)
 
-_INTEGER = re.compile(r"[+-]?[0-9]+")
 #: Beyond this many digits ``int()`` refuses text (Python's int-string conversion limit).
 _MAX_DIGITS = 4000
 _TRUE = frozenset({"Y", "YES", "TRUE", "1"})
@@ -63,16 +61,19 @@ def is_blank(value: Any) -> bool:
 
 def lenient_int(value: Any) -> int | None:
     """An int read leniently (see the module docstring); ``None`` when it is not one."""
-    if isinstance(value, bool):
+    if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) and value.is_integer() else None
     if isinstance(value, str):
         text = value.strip()
-        if len(text) <= _MAX_DIGITS and _INTEGER.fullmatch(text):
+        digits = text[1:] if text[:1] in ("+", "-") else text
+        # ASCII only: str.isdigit() alone accepts other scripts' digits and superscripts.
+        if digits.isascii() and digits.isdigit() and len(digits) <= _MAX_DIGITS:
             return int(text)
+        return None
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else None
     return None
 
 

@@ -21,14 +21,18 @@ from cc_campaigns.errors import (
     CampaignNotStartedError,
     CampaignsError,
     CampaignStoppedError,
+    ConnectError,
     InvalidTransitionError,
     NotFoundError,
     OutcomeUnknownError,
     RateLimitedError,
+    RequestTimeoutError,
     ServerError,
+    TLSError,
     TransitionRefusedError,
     TransportError,
     ValidationError,
+    WaitTimeoutError,
     error_for,
     is_capacity_message,
     is_duplicate_message,
@@ -321,3 +325,108 @@ def test_every_openapi_error_example(status: int, name: str, message: str) -> No
     # "Internal server error" examples "CampaignStopped").
     expected = ServerError if status >= 500 else CLASS_OF_EXAMPLE[name]
     assert type(error_for(status, message)) is expected
+
+
+# -- the shape of the tree ----------------------------------------------------------------------
+
+
+def test_every_exported_exception_is_a_campaigns_error() -> None:
+    import cc_campaigns
+    import cc_campaigns.errors
+
+    for module in (cc_campaigns, cc_campaigns.errors):
+        for name in module.__all__:
+            value = getattr(module, name)
+            if isinstance(value, type) and issubclass(value, BaseException):
+                assert issubclass(value, CampaignsError), f"{module.__name__}.{name}"
+
+
+def test_the_transport_family() -> None:
+    assert issubclass(ConnectError, TransportError)
+    assert issubclass(TLSError, ConnectError)
+    assert issubclass(RequestTimeoutError, TransportError)
+    assert not issubclass(RequestTimeoutError, ConnectError)  # may have been applied
+    assert not issubclass(TransportError, ApiError)
+
+
+def test_a_local_transition_refusal_is_not_an_api_error() -> None:
+    local = InvalidTransitionError(
+        "campaign 3 is STOPPED; cannot change it to RUNNING.", method="POST", url=URL
+    )
+    assert isinstance(local, CampaignsError)
+    assert not isinstance(local, ApiError)
+    assert (local.status, local.sent) == (None, False)
+    # Nothing was sent: the message alone, not the request that was never made.
+    assert str(local) == "campaign 3 is STOPPED; cannot change it to RUNNING."
+    assert (local.method, local.url) == ("POST", URL)
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "reason"),
+    [
+        (400, "Invalid state transition.", None),
+        (409, "Conflict", None),
+        (400, "x", "STATE_INVALID"),
+    ],
+)
+def test_a_server_transition_refusal_is_both(status: int, message: str, reason: str | None) -> None:
+    error = error_for(status, message, method="PATCH", url=URL, reason=reason)
+    assert isinstance(error, InvalidTransitionError)
+    assert isinstance(error, ApiError)
+    assert type(error) is TransitionRefusedError
+    assert error.sent
+    assert str(error) == f"[{status}] {message} (PATCH {URL})"
+
+
+def test_one_except_clause_catches_both_transition_refusals() -> None:
+    caught = []
+    for error in (InvalidTransitionError("local"), error_for(409, "refused")):
+        try:
+            raise error
+        except InvalidTransitionError as err:
+            caught.append(err.status)
+    assert caught == [None, 409]
+
+
+def test_wait_timeout_is_in_the_tree_and_a_builtin_timeout() -> None:
+    error = WaitTimeoutError("still running after 5s", last={"id": "c1"})
+    assert isinstance(error, CampaignsError)
+    assert isinstance(error, TimeoutError)
+    assert error.last == {"id": "c1"}
+    assert str(error) == "still running after 5s"
+
+
+def test_error_for_can_be_told_the_class() -> None:
+    error = error_for(206, None, kind=OutcomeUnknownError, method="POST", url=URL)
+    assert type(error) is OutcomeUnknownError
+    assert "outcome is unknown" in error.message
+    forced = error_for(400, "queue full", kind=RateLimitedError, retry_after=2.0)
+    assert (type(forced), forced.status, forced.retry_after) == (RateLimitedError, 400, 2.0)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"attempts": 0},
+        {"attempts": 1.5},
+        {"attempts": True},
+        {"backoff_initial": 0},
+        {"backoff_max": -1.0},
+        {"retry_after_max": float("nan")},
+        {"total_time": 0},
+    ],
+)
+def test_retry_policy_validation_raises_validation_error(options: dict[str, Any]) -> None:
+    from cc_campaigns.retry import RetryPolicy
+
+    with pytest.raises(ValidationError) as caught:
+        RetryPolicy(**options)
+    assert isinstance(caught.value, ValueError)  # ``except ValueError`` keeps working
+
+
+def test_retry_budget_validation() -> None:
+    from cc_campaigns.retry import RetryBudget
+
+    with pytest.raises(ValidationError):
+        RetryBudget(capacity=-1.0)
+    assert RetryBudget(capacity=0.0).exhausted

@@ -204,3 +204,27 @@ def test_describe_gives_the_shape_only() -> None:
     assert describe("abc") == "text of 3 characters"
     assert describe({}) == "an empty object"
     assert describe({SECRET: SECRET, "b": 1}) == "an object of 2 keys"
+
+
+# -- the same rule on both sides (the drift this toolkit removed) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [(90, 90), ("90", 90), (90.0, 90), (90.5, None), (float("inf"), None), ("x", None)],
+)
+def test_both_providers_read_a_number_the_same_way(sent: Any, read: int | None) -> None:
+    voipbin = voipbin_campaign({"id": "c1", "service_level": sent})
+    dynamic = dynamic_campaign({"campaign-id": 7, "no-of-records": sent})
+    assert voipbin.service_level == read
+    assert dynamic.record_count == read
+
+
+@pytest.mark.parametrize("sent", [None, "", "n/a", 2.5])
+def test_a_plain_int_field_reads_a_missing_number_as_zero(sent: Any) -> None:
+    from cc_campaigns.voipbin.wire import outplan_from_wire
+
+    # Before the shared toolkit, VoIPbin's plain int fields used int() and failed the whole
+    # outplan on a null or "" count.
+    outplan = outplan_from_wire({"id": "p1", "max_try_count_0": sent, "max_try_count_1": "2"})
+    assert outplan.max_try_counts[:2] == (0, 2)

@@ -7,8 +7,10 @@ caller is borrowed and never closed.
 The session knows no provider. What differs between APIs is passed in: the auth headers (and
 query parameters), the error decoder, the success statuses that mean "sent, outcome unknown",
 and the answers that mean "not applied, back off". Pure helpers live beside it:
-:mod:`.response` (answers and error bodies), :mod:`.urls` (base URLs, origins) and
-:mod:`.policy` (which failures are retried).
+:mod:`.response` (answers and error bodies), :mod:`.urls` (base URLs, origins),
+:mod:`.policy` (which failures are retried), :mod:`.limits` (timeouts, sizes),
+:mod:`.redaction` (masking secrets) and :mod:`.client` (the base of every provider client).
+Every name other modules import from here is re-exported below.
 """
 
 from __future__ import annotations
@@ -17,11 +19,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
-import attrs
 from yarl import URL
 
 from ..errors import (
@@ -38,7 +38,16 @@ from ..errors import (
     error_for,
 )
 from ..retry import DEFAULT_RETRY, RetryPolicy
+from .client import SessionClient
+from .limits import (
+    DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUTS,
+    MAX_REDIRECTS,
+    Timeouts,
+)
 from .policy import REFUSED_STATUSES, TRANSIENT_STATUSES, is_refused, is_transient
+from .redaction import Redactor
 from .response import (
     MAX_ERROR_BYTES,
     MAX_MESSAGE_CHARS,
@@ -84,35 +93,6 @@ logger = logging.getLogger("cc_campaigns")
 
 USER_AGENT = "cc-campaigns-python"
 
-#: Connector limit of a session we create: the bulk engine never has more requests in flight.
-DEFAULT_CONNECTION_LIMIT = 64
-
-
-@attrs.frozen
-class Timeouts:
-    """Per-request timeouts, in seconds."""
-
-    #: Establishing the TCP/TLS connection.
-    connect: float = 10.0
-    #: The whole request, from sending to the last byte of the answer.
-    total: float = 60.0
-
-    def __attrs_post_init__(self) -> None:
-        if self.connect <= 0 or self.total <= 0:
-            raise ValidationError("timeouts must be positive numbers of seconds")
-
-
-DEFAULT_TIMEOUTS = Timeouts()
-
-#: Shorter secrets are not scrubbed from text (see :meth:`Session.redact`).
-_MIN_SECRET = 4
-
-#: Largest successful answer read into memory, in bytes (``Session(max_response_bytes=...)``).
-#: A 500-item batch answer is about 20 KB; the largest legitimate answer (a listing of millions
-#: of records) stays well below this.
-DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
-#: Same-origin redirects a read follows before giving up.
-MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 #: 4xx statuses that mean the same whoever answers them (credentials, a proxy's login, a rate
@@ -139,40 +119,6 @@ async def _read_at_most(answer: aiohttp.ClientResponse, limit: int) -> bytes:
             break
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-_Client = TypeVar("_Client", bound="SessionClient")
-
-
-class SessionClient:
-    """What every provider client shares: one :class:`Session`, the async context manager,
-    ``close()``. Subclasses set ``self._session`` in their constructor."""
-
-    _session: Session
-
-    @property
-    def base_url(self) -> str:
-        return self._session.base_url
-
-    @property
-    def session(self) -> Session:
-        """The request path this client sends through (shared with the bulk engine)."""
-        return self._session
-
-    async def __aenter__(self: _Client) -> _Client:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the HTTP session if this client created it. Safe to call twice."""
-        await self._session.close()
 
 
 class Session:
@@ -236,11 +182,7 @@ class Session:
         self._write_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         self._write_headers.update(write_headers)
         self._params = dict(params or {})
-        # Longest first: a secret that contains another is masked whole.
-        self._secrets = tuple(
-            sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True)
-        )
-        self._longest_secret = max((len(s.encode()) for s in self._secrets), default=0)
+        self._redactor = Redactor(secrets)
         self.timeouts = timeouts
         self.retry = retry
         self._error_decoder = error_decoder
@@ -290,25 +232,12 @@ class Session:
         return f"{self.base_url}{path}"
 
     def redact(self, text: str) -> str:
-        """``text`` with every secret replaced by ``***``.
-
-        Secrets shorter than four characters are left alone: replacing them would mangle
-        ordinary words of a message, and no real token is that short. Mask first, then
-        shorten (:func:`clip`): a secret cut in two is no longer recognised.
-        """
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, "***")
-        return text
+        """``text`` with every secret replaced by ``***`` (see :meth:`Redactor.redact`)."""
+        return self._redactor.redact(text)
 
     def excerpt(self, data: bytes, limit: int) -> str:
-        """At most ``limit`` characters of ``data`` as text, secrets masked.
-
-        Only a window of the bytes is decoded; it reaches far enough past the cut that a secret
-        straddling the window's end lies wholly beyond the ``limit`` characters kept.
-        """
-        window = data[: 4 * limit + self._longest_secret]
-        return clip(self.redact(window.decode("utf-8", "replace")), limit)
+        """At most ``limit`` characters of ``data`` as text, secrets masked."""
+        return self._redactor.excerpt(data, limit)
 
     async def send(
         self,
