@@ -423,17 +423,23 @@ async def test_a_redirect_loop_ends() -> None:
 
 
 async def test_an_answer_bigger_than_the_cap_by_its_length_is_not_read() -> None:
+    done = asyncio.Event()
+
     async def huge(request: web.Request) -> web.StreamResponse:
-        # Announces 1.5 GB, sends a little, then waits: a client reading it all would hang.
+        # Announces 1.5 GB, sends a little, then waits until the test is over: a client
+        # reading it all would hang. (Released at the end, so the server stops at once.)
         answer = web.StreamResponse(status=200, headers={"Content-Length": str(1_500_000_000)})
         await answer.prepare(request)
         await answer.write(b"[" * 1000)
-        await asyncio.sleep(30)
+        await done.wait()
         return answer
 
     async with Script(huge) as api, make_client(api, timeouts=Timeouts(total=10)) as cc:
-        with pytest.raises(UnexpectedResponseError, match="max_response_bytes") as caught:
-            await asyncio.wait_for(cc.get_campaign(1), 5)
+        try:
+            with pytest.raises(UnexpectedResponseError, match="max_response_bytes") as caught:
+                await asyncio.wait_for(cc.get_campaign(1), 5)
+        finally:
+            done.set()
     assert caught.value.status == 200
 
 
