@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cc_campaigns import CampaignsError
@@ -39,6 +39,9 @@ JSON_SCALARS = (
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text()
 )
+#: No deadline: the machine running the suite may be busy; these are about values, not speed.
+RELAXED = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
 JSON = st.recursive(
     JSON_SCALARS,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
@@ -46,12 +49,14 @@ JSON = st.recursive(
 )
 
 
+@RELAXED
 @given(JSON)
 def test_lenient_int_never_raises_and_returns_an_int_or_none(value: Any) -> None:
     result = lenient_int(value)
     assert result is None or (type(result) is int)
 
 
+@RELAXED
 @given(st.integers())
 def test_lenient_int_round_trips_integers_as_numbers_and_as_text(number: int) -> None:
     assert lenient_int(number) == number
@@ -59,6 +64,7 @@ def test_lenient_int_round_trips_integers_as_numbers_and_as_text(number: int) ->
     assert lenient_int(f"  {number}\n") == number
 
 
+@RELAXED
 @given(st.floats(allow_nan=True, allow_infinity=True))
 def test_a_float_is_an_int_only_when_it_is_integral(value: float) -> None:
     expected = int(value) if math.isfinite(value) and value.is_integer() else None
@@ -89,6 +95,7 @@ def test_lenient_int_rule(value: Any, expected: int | None) -> None:
     assert lenient_int(value) == expected
 
 
+@RELAXED
 @given(JSON)
 def test_lenient_bool_and_str_never_raise(value: Any) -> None:
     assert lenient_bool(value) in (True, False, None)
@@ -138,6 +145,7 @@ def test_keep_unknown_keeps_what_it_does_not_know() -> None:
     assert code("x", None) is None
 
 
+@RELAXED
 @given(JSON)
 def test_keep_unknown_never_raises(value: Any) -> None:
     keep_unknown(Code, lenient_int)(value, None)
@@ -153,6 +161,9 @@ class Thing:
     on: bool = False
 
 
+CONVERTER = lenient_converter()
+
+
 def test_the_converter_reads_plain_types_leniently() -> None:
     conv = lenient_converter()
     thing = structure(
@@ -165,10 +176,11 @@ def test_the_converter_reads_plain_types_leniently() -> None:
     assert equals(int | None)(int | None) and not equals(int | None)(int)
 
 
+@RELAXED
 @given(st.dictionaries(st.sampled_from(["id", "count", "size", "label", "on"]), JSON))
 def test_structure_raises_only_campaigns_errors(data: dict[str, Any]) -> None:
     try:
-        structure(lenient_converter(), data, Thing, required=("id",))
+        structure(CONVERTER, data, Thing, required=("id",))
     except CampaignsError as err:
         assert str(err).startswith("unexpected answer: ")
 

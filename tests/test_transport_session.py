@@ -246,3 +246,30 @@ def test_the_old_session_module_still_exports_every_name() -> None:
         assert getattr(old, name) is not None, name
     assert old.resolve_8x8_base_url("na12", None) == "https://vcc-na12.8x8.com"
     assert old.decode_8x8_error(b'{"message": "m"}')[0] == "m"
+
+
+# -- a provider's own error classes -------------------------------------------------------------
+
+
+async def test_a_provider_classifier_decides_first_and_may_pass(mock: aioresponses) -> None:
+    from cc_campaigns import NotFoundError, TransitionRefusedError
+
+    def classify(status: int, message: str | None, reason: str | None) -> type[ApiError] | None:
+        if status == 409 and message and "already contains" in message:
+            return BadRequestError  # a duplicate for this API, not a state conflict
+        return None
+
+    s = Session(BASE, read_headers={}, write_headers={}, classify=classify)
+    mock.post(f"{BASE}/x", status=409, body='{"detail": "Campaign already contains record 1"}')
+    mock.post(f"{BASE}/x", status=409, body='{"detail": "not in this state"}')
+    mock.get(f"{BASE}/y", status=404, body="{}")
+    try:
+        with pytest.raises(BadRequestError) as duplicate:
+            await s.send("POST", "/x", body=b"{}", write=True)
+        with pytest.raises(TransitionRefusedError):
+            await s.send("POST", "/x", body=b"{}", write=True)
+        with pytest.raises(NotFoundError):
+            await s.send("GET", "/y")
+    finally:
+        await s.close()
+    assert duplicate.value.status == 409

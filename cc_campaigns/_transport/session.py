@@ -73,6 +73,7 @@ __all__ = [
     "REFUSED_STATUSES",
     "TRANSIENT_STATUSES",
     "BackoffRule",
+    "ErrorClassifier",
     "ErrorDecoder",
     "Response",
     "Session",
@@ -102,6 +103,10 @@ _STATUSES_THAT_SPEAK = frozenset({401, 403, 407, 429})
 #: Whether an error answer (already mapped to its class) is the provider's "not applied, back
 #: off" signal: it is then raised as a :class:`RateLimitedError`, which writes retry.
 BackoffRule = Callable[[ApiError], bool]
+
+#: A provider's own reading of an error answer: (status, message, reason) -> the error class,
+#: or ``None`` to leave it to :func:`~cc_campaigns.errors.error_for` (status, reason, wording).
+ErrorClassifier = Callable[[int, "str | None", "str | None"], "type[ApiError] | None"]
 
 _TLS_ERRORS = (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch)
 #: aiohttp 3.10+ tells a connect timeout (nothing was sent) from a read timeout.
@@ -142,6 +147,8 @@ class Session:
         backoff: Says which error answers are the provider's "not applied, back off" signal
             (beyond 429): they are raised as :class:`~cc_campaigns.errors.RateLimitedError`,
             so a write is retried after them like after a 429.
+        classify: The provider's own error classes, asked first for every error answer (a
+            409 that means "duplicate" for one API and "wrong state" for another).
         max_response_bytes: Largest successful answer read into memory; a bigger one (by its
             ``Content-Length`` or while reading) is an :class:`UnexpectedResponseError`. Error
             answers are read up to 64 KiB only.
@@ -163,6 +170,7 @@ class Session:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         outcome_unknown: Collection[int] = (),
         backoff: BackoffRule | None = None,
+        classify: ErrorClassifier | None = None,
     ) -> None:
         if max_response_bytes < 1:
             raise ValidationError("max_response_bytes must be a positive number of bytes")
@@ -174,6 +182,7 @@ class Session:
         #: Success statuses that mean "sent, outcome unknown" (raised, never returned).
         self.outcome_unknown = unknown
         self._backoff = backoff
+        self._classify = classify
         self.base_url = base_url.rstrip("/")
         self._origin = origin(URL(self.base_url))
         self.max_response_bytes = max_response_bytes
@@ -335,7 +344,8 @@ class Session:
         text = clip(self.redact(message)) if message else None
         if status in self.outcome_unknown:
             return error_for(status, text, kind=OutcomeUnknownError, **details)
-        error = error_for(status, text, **details)
+        kind = self._classify(status, text, details["reason"]) if self._classify else None
+        error = error_for(status, text, kind=kind, **details)
         if (
             self._backoff is not None
             and not isinstance(error, RateLimitedError)
