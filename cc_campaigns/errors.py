@@ -28,8 +28,9 @@ after sending) may hide an applied write, as may an :class:`OutcomeUnknownError`
 (something answered, with a status) rather than a :class:`TransportError`.
 
 Services word the same error differently on different pages ("Duplicate customer" vs
-"Duplicated customer."), so the mapping goes by machine-readable reason, then HTTP status, then
-tolerant message patterns.
+"Duplicated customer."), so the mapping (:func:`error_for`) goes by machine-readable reason,
+then HTTP status, then tolerant message patterns. A provider whose statuses mean something else
+passes its own classifier to the session (``Session(classify=...)``), asked before these rules.
 """
 
 from __future__ import annotations
