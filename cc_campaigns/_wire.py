@@ -163,12 +163,16 @@ def describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "a number"
     if isinstance(value, str):
-        return f"text of {len(value)} characters"
+        return f"text of {_count(len(value), 'character')}"
     if isinstance(value, Mapping):
-        return f"an object of {len(value)} keys" if value else "an empty object"
+        return f"an object of {_count(len(value), 'key')}" if value else "an empty object"
     if isinstance(value, (list, tuple)):
-        return f"a list of {len(value)} items"
+        return f"a list of {_count(len(value), 'item')}"
     return type(value).__name__
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def structure(

@@ -213,6 +213,8 @@ def test_a_page_error_never_quotes_the_answer(data: Any) -> None:
 def test_describe_gives_the_shape_only() -> None:
     assert describe(None) == "null"
     assert describe([1, 2]) == "a list of 2 items"
+    assert describe([1]) == "a list of 1 item"
+    assert describe({"a": SECRET}) == "an object of 1 key"
     assert describe("abc") == "text of 3 characters"
     assert describe({}) == "an empty object"
     assert describe({SECRET: SECRET, "b": 1}) == "an object of 2 keys"
