@@ -1,8 +1,10 @@
 """cc_campaigns: async SDK, bulk uploader and CLI for outbound-dialing campaign APIs.
 
-The design in one line: a session layer (:mod:`.session`) feeds a chunked bulk engine
-(:mod:`.bulk`); per-item results are aggregated into a report; a simulator
-(:mod:`.simulator`) stands in for the service.
+The design in one line: a session layer (the private ``_transport`` package) feeds a chunked
+bulk engine (:mod:`.bulk`); per-item results are aggregated into a report; simulators stand in
+for the services. The neutral core (:mod:`.errors`, :mod:`.retry`, the transport, the shared
+wire hooks, :mod:`.bulk`) names no provider; each provider is a subpackage of the same shape
+(:mod:`.dynamic`, :mod:`.voipbin`).
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -43,9 +45,11 @@ from .errors import (
     ServerError,
     SourceError,
     TLSError,
+    TransitionRefusedError,
     TransportError,
     UnexpectedResponseError,
     ValidationError,
+    WaitTimeoutError,
 )
 from .retry import RetryPolicy
 
@@ -93,9 +97,11 @@ __all__ = [
     "StatusChange",
     "TLSError",
     "Timeouts",
+    "TransitionRefusedError",
     "TransportError",
     "UnexpectedResponseError",
     "ValidationError",
+    "WaitTimeoutError",
     "__version__",
     "read_customers",
 ]

@@ -1,7 +1,36 @@
 """The error tree, and the one place where a status and a message become an error class.
 
-8x8 words the same error differently on different pages ("Duplicate customer" vs "Duplicated
-customer."), so the mapping goes by HTTP status first and by tolerant message patterns second.
+Every error this library raises is a :class:`CampaignsError`::
+
+    CampaignsError
+    +-- ValidationError (also a ValueError)    bad input; nothing was sent
+    |   +-- SourceError                        a source file cannot be read
+    |   +-- CheckpointMismatchError            a checkpoint of another run
+    +-- TransportError                         no HTTP answer came back
+    |   +-- ConnectError                       never reached the service: not applied
+    |   |   +-- TLSError                       the handshake failed: not retried
+    |   +-- RequestTimeoutError                no complete answer in time: maybe applied
+    +-- ApiError                               an HTTP answer that is an error
+    |   +-- AuthenticationError (401/403), NotFoundError (404), BadRequestError (400),
+    |   |   RateLimitedError (429, back-off signals), ServerError (5xx),
+    |   |   CampaignNotDynamicError, CampaignNotEnabledError, CampaignStoppedError,
+    |   |   CampaignNotStartedError
+    |   +-- OutcomeUnknownError                sent, outcome unknown: maybe applied
+    |   +-- UnexpectedResponseError            not the API's answer (a proxy, a login page)
+    |   +-- TransitionRefusedError             the service refused a state change ...
+    +-- InvalidTransitionError                 ... which is also one of these, like the
+    |                                          client-side check that refuses it unsent
+    +-- WaitTimeoutError (also a TimeoutError) a wait for a status gave up
+
+A :class:`TransportError` that is not a :class:`ConnectError` (a timeout, a connection lost
+after sending) may hide an applied write, as may an :class:`OutcomeUnknownError` or an
+:class:`UnexpectedResponseError`. :class:`UnexpectedResponseError` is an :class:`ApiError`
+(something answered, with a status) rather than a :class:`TransportError`.
+
+Services word the same error differently on different pages ("Duplicate customer" vs
+"Duplicated customer."), so the mapping (:func:`error_for`) goes by machine-readable reason,
+then HTTP status, then tolerant message patterns. A provider whose statuses mean something else
+passes its own classifier to the session (``Session(classify=...)``), asked before these rules.
 """
 
 from __future__ import annotations
@@ -28,9 +57,12 @@ __all__ = [
     "ServerError",
     "SourceError",
     "TLSError",
+    "TransitionRefusedError",
     "TransportError",
     "UnexpectedResponseError",
     "ValidationError",
+    "WaitTimeoutError",
+    "error_class_for",
     "error_for",
     "is_capacity_message",
     "is_duplicate_message",
@@ -57,7 +89,11 @@ class ValidationError(CampaignsError, ValueError):
 
 
 class TransportError(CampaignsError):
-    """The request did not get an HTTP answer: connection refused or dropped, or a timeout."""
+    """The request did not get an HTTP answer: connection refused or dropped, or a timeout.
+
+    Raised as is when the connection dropped after the request was sent (it may have been
+    applied); :class:`ConnectError` and :class:`RequestTimeoutError` say more.
+    """
 
     def __init__(self, message: str, *, method: str | None = None, url: str | None = None):
         super().__init__(message)
@@ -81,8 +117,7 @@ class TLSError(ConnectError):
 
 
 class RequestTimeoutError(TransportError):
-    """No complete answer in time, or the connection dropped after the request was sent: the
-    request may or may not have been applied."""
+    """No complete answer in time: the request may or may not have been applied."""
 
 
 class SourceError(ValidationError):
@@ -109,13 +144,8 @@ class CheckpointMismatchError(ValidationError):
         self.line = line
 
 
-class ApiError(CampaignsError):
-    """The service answered with an error.
-
-    ``str()`` reads ``[404] Campaign not found. (GET https://.../api/stats/campaigns/9.json)``.
-    The URL never carries credentials (8x8 authenticates with a header; VoIPbin query keys are
-    redacted before they reach an error).
-    """
+class _Answered(CampaignsError):
+    """The fields of an error about an HTTP exchange (sent, or about to be)."""
 
     def __init__(
         self,
@@ -129,15 +159,15 @@ class ApiError(CampaignsError):
         retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
-        #: HTTP status, or ``None`` when the SDK raised it before sending (transition guard).
+        #: HTTP status (``None`` only for an error raised before anything was sent).
         self.status = status
         #: The server's message, as sent.
         self.message = message
         self.method = method
         self.url = url
-        #: A machine-readable reason, where the provider sends one (VoIPbin).
+        #: A machine-readable reason, where the provider sends one.
         self.reason = reason
-        #: The provider's request id, where it sends one (VoIPbin).
+        #: The provider's request id, where it sends one.
         self.request_id = request_id
         #: Seconds to wait before retrying, from ``Retry-After``, when given.
         self.retry_after = retry_after
@@ -149,6 +179,15 @@ class ApiError(CampaignsError):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
+
+
+class ApiError(_Answered):
+    """The service answered with an error.
+
+    ``str()`` reads ``[404] Campaign not found. (GET https://.../api/stats/campaigns/9.json)``.
+    The URL never carries credentials (authentication travels in headers; secret query
+    parameters are redacted before they reach an error).
+    """
 
 
 class AuthenticationError(ApiError):
@@ -163,12 +202,29 @@ class BadRequestError(ApiError):
     """400 that no more specific class describes (e.g. an invalid customer list)."""
 
 
-class InvalidTransitionError(ApiError):
-    """The status change is not allowed by the campaign state machine.
+class InvalidTransitionError(_Answered):
+    """The status change (or an operation that needs another state) is not allowed by the
+    campaign's state machine.
 
-    Raised by the server (400 "Invalid state transition.") or by the client-side guard before
-    anything is sent (then ``status`` is ``None``).
+    One class to catch for both ways it is found out: the client-side check, which raises this
+    class itself before anything is sent (``status`` is ``None``; ``method`` and ``url`` say
+    what would have been sent, and ``str()`` is the message alone), and the service's refusal
+    (400 "Invalid state transition.", 409, a ``STATE_INVALID`` reason), raised as
+    :class:`TransitionRefusedError`, which is also an :class:`ApiError`.
     """
+
+    @property
+    def sent(self) -> bool:
+        """Whether the request was sent (and refused by the service)."""
+        return self.status is not None
+
+    def __str__(self) -> str:
+        return super().__str__() if self.sent else self.message
+
+
+class TransitionRefusedError(InvalidTransitionError, ApiError):
+    """The service refused a state change: an :class:`InvalidTransitionError` that is also an
+    :class:`ApiError` (it has a status)."""
 
 
 class CampaignNotDynamicError(ApiError):
@@ -188,7 +244,8 @@ class CampaignNotStartedError(ApiError):
 
 
 class RateLimitedError(ApiError):
-    """429, or 400 "Maximum limit of scheduled customers has been reached": back off, retry."""
+    """429, or an answer the provider documents as "not applied, back off" (400 "Maximum limit
+    of scheduled customers has been reached"): nothing was applied; retry later."""
 
 
 class ServerError(ApiError):
@@ -202,7 +259,18 @@ class UnexpectedResponseError(ApiError):
 
 
 class OutcomeUnknownError(ApiError):
-    """206: "the request was sent but the response timed out" - it may or may not have applied."""
+    """The request was sent but its outcome is unknown (a success status the provider uses for
+    "the response timed out", such as 206): it may or may not have been applied."""
+
+
+class WaitTimeoutError(CampaignsError, TimeoutError):
+    """A wait for a resource to reach a status gave up first (also a built-in
+    ``TimeoutError``). ``last`` is the resource as last seen."""
+
+    def __init__(self, message: str, *, last: Any = None) -> None:
+        super().__init__(message)
+        #: The resource as last seen.
+        self.last = last
 
 
 def _pattern(*alternatives: str) -> re.Pattern[str]:
@@ -213,7 +281,7 @@ def _pattern(*alternatives: str) -> re.Pattern[str]:
 # Each pattern covers every wording of api-notes.md and the OpenAPI examples.
 _MESSAGE_RULES: tuple[tuple[re.Pattern[str], type[ApiError]], ...] = (
     (_pattern(r"maximum limit of scheduled"), RateLimitedError),
-    (_pattern(r"invalid state transition"), InvalidTransitionError),
+    (_pattern(r"invalid state transition"), TransitionRefusedError),
     (_pattern(r"not a dynamic", r"not dynamic"), CampaignNotDynamicError),
     (_pattern(r"not enabled"), CampaignNotEnabledError),
     (
@@ -240,9 +308,9 @@ def is_capacity_message(message: str | None) -> bool:
     return bool(message) and _CAPACITY.search(message or "") is not None
 
 
-# Machine-readable reasons (VoIPbin's error envelope) that name the class outright for a 4xx.
+# Machine-readable reasons (of an error envelope) that name the class outright for a 4xx.
 _REASON_CLASSES: dict[str, type[ApiError]] = {
-    "STATE_INVALID": InvalidTransitionError,
+    "STATE_INVALID": TransitionRefusedError,
     "RATE_LIMIT_EXCEEDED": RateLimitedError,
     "UNAUTHORIZED": AuthenticationError,
     "FORBIDDEN": AuthenticationError,
@@ -288,7 +356,7 @@ def error_class_for(
         if pattern.search(text):
             return cls
     if status == 409:
-        return InvalidTransitionError
+        return TransitionRefusedError
     if status == 400:
         return BadRequestError
     return ApiError
@@ -303,9 +371,14 @@ def error_for(
     reason: str | None = None,
     request_id: str | None = None,
     retry_after: float | None = None,
+    kind: type[ApiError] | None = None,
 ) -> ApiError:
-    """Build the right :class:`ApiError` subclass for an error answer."""
-    cls = error_class_for(status, message, reason=reason)
+    """Build the right :class:`ApiError` subclass for an error answer.
+
+    ``kind`` forces the class (a provider's own reading of the answer, such as "outcome
+    unknown"); the message still defaults to the status's usual one.
+    """
+    cls = kind or error_class_for(status, message, reason=reason)
     return cls(
         message or _DEFAULT_MESSAGES.get(status, "HTTP error"),
         status=status,

@@ -4,15 +4,21 @@ A fresh ``AsyncRetrying`` is built for every call (a shared one would mix attemp
 concurrent tasks). Back-off is full-jitter exponential with a cap; a ``Retry-After`` the server
 sent is honoured, capped. ``asyncio.CancelledError`` is never retried: it is not an
 ``Exception``, and the predicate only ever looks at exceptions it is given.
+
+Invalid settings raise :class:`~cc_campaigns.errors.ValidationError`, which is also a
+``ValueError`` (code that caught ``ValueError`` keeps working).
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 import tenacity
+
+from .errors import ValidationError
 
 __all__ = ["DEFAULT_RETRY", "RetryBudget", "RetryPolicy"]
 
@@ -25,8 +31,23 @@ DEFAULT_TOTAL_TIME = 300.0
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value <= 0:
-        raise ValueError(f"{attribute.name} must be > 0, got {value!r}")
+    if not value > 0:  # NaN too
+        raise ValidationError(f"{attribute.name} must be > 0, got {value!r}")
+
+
+def _positive_or_none(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _positive(instance, attribute, value)
+
+
+def _at_least_one(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(f"{attribute.name} must be an integer >= 1, got {value!r}")
+
+
+def _not_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value >= 0:  # NaN too
+        raise ValidationError(f"{attribute.name} must be >= 0, got {value!r}")
 
 
 @attrs.frozen
@@ -34,7 +55,7 @@ class RetryPolicy:
     """How a failed request is retried. Frozen; validated at construction."""
 
     #: Attempts in all, the first one included (1 = never retry).
-    attempts: int = attrs.field(default=DEFAULT_ATTEMPTS, validator=attrs.validators.ge(1))
+    attempts: int = attrs.field(default=DEFAULT_ATTEMPTS, validator=_at_least_one)
     #: First back-off ceiling in seconds; each retry doubles it (full jitter: a random wait
     #: between 0 and the ceiling).
     backoff_initial: float = attrs.field(default=DEFAULT_BACKOFF_INITIAL, validator=_positive)
@@ -43,7 +64,7 @@ class RetryPolicy:
     #: A server's ``Retry-After`` is honoured up to this many seconds.
     retry_after_max: float = attrs.field(default=DEFAULT_RETRY_AFTER_MAX, validator=_positive)
     #: Give up once this many seconds have passed since the first attempt (None: no limit).
-    total_time: float | None = DEFAULT_TOTAL_TIME
+    total_time: float | None = attrs.field(default=DEFAULT_TOTAL_TIME, validator=_positive_or_none)
 
     def backoff(self, retry_number: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry ``retry_number`` (1-based).
@@ -109,9 +130,9 @@ class RetryBudget:
     """
 
     #: Tokens at the start, and the most the balance can hold.
-    capacity: float = 50.0
+    capacity: float = attrs.field(default=50.0, validator=_not_negative)
     #: Tokens earned per successful request.
-    refill: float = 0.2
+    refill: float = attrs.field(default=0.2, validator=_not_negative)
     balance: float = attrs.field(default=None)
     spent: int = 0
 

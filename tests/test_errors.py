@@ -21,13 +21,18 @@ from cc_campaigns.errors import (
     CampaignNotStartedError,
     CampaignsError,
     CampaignStoppedError,
+    ConnectError,
     InvalidTransitionError,
     NotFoundError,
     OutcomeUnknownError,
     RateLimitedError,
+    RequestTimeoutError,
     ServerError,
+    TLSError,
+    TransitionRefusedError,
     TransportError,
     ValidationError,
+    WaitTimeoutError,
     error_for,
     is_capacity_message,
     is_duplicate_message,
@@ -54,7 +59,7 @@ CATALOGUE = [
     (400, "Invalid customer list provided.", BadRequestError),
     (400, "Invalid customer provided, customer is wrong or in DNC list.", BadRequestError),
     (400, "Invalid schedule-date format, please use ISO 8601.", BadRequestError),
-    (400, "Invalid state transition.", InvalidTransitionError),
+    (400, "Invalid state transition.", TransitionRefusedError),
     (400, CAPACITY, RateLimitedError),
     (400, "Not a dynamic campaign.", CampaignNotDynamicError),
     (400, "Operation invalid on a non started campaign.", CampaignNotStartedError),
@@ -83,7 +88,7 @@ CATALOGUE = [
     (401, None, AuthenticationError),
     (403, "Forbidden", AuthenticationError),
     # OpenAPI examples (status change, add customers, delete customer)
-    (400, "Invalid state transition", InvalidTransitionError),
+    (400, "Invalid state transition", TransitionRefusedError),
     (400, "Not a dynamic campaign", CampaignNotDynamicError),
     (400, "This is not a dynamic campaign.", CampaignNotDynamicError),
     (400, "The campaign is not enabled.", CampaignNotEnabledError),
@@ -102,7 +107,7 @@ CATALOGUE = [
     (400, "The provided customer list is invalid.", BadRequestError),
     (500, "Internal server error", ServerError),
     # Case and punctuation do not matter.
-    (400, "INVALID STATE TRANSITION", InvalidTransitionError),
+    (400, "INVALID STATE TRANSITION", TransitionRefusedError),
     (400, "campaign is NOT ENABLED", CampaignNotEnabledError),
     (400, "maximum limit of scheduled customers reached", RateLimitedError),
     # By status alone
@@ -111,7 +116,7 @@ CATALOGUE = [
     (502, None, ServerError),
     (503, "Service Unavailable", ServerError),
     (504, None, ServerError),
-    (409, "Conflict", InvalidTransitionError),
+    (409, "Conflict", TransitionRefusedError),
     (400, None, BadRequestError),
     (400, "Something we have never seen.", BadRequestError),
     (418, "I'm a teapot", ApiError),
@@ -223,7 +228,7 @@ def test_validation_error_is_also_a_value_error() -> None:
         AuthenticationError,
         NotFoundError,
         BadRequestError,
-        InvalidTransitionError,
+        TransitionRefusedError,
         CampaignNotDynamicError,
         CampaignNotEnabledError,
         CampaignStoppedError,
@@ -269,15 +274,22 @@ def test_is_capacity_message(message: str | None, expected: bool) -> None:
 
 # -- every error example of the vendor's OpenAPI document ----------------------------------------
 
-OPENAPI = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "reference"
-    / "8x8-dynamic-campaigns.openapi.json"
+#: The vendor's OpenAPI document: the copy kept in the repository (tests/reference), else the
+#: team's shared reference set.
+OPENAPI = next(
+    (
+        folder / "8x8-dynamic-campaigns.openapi.json"
+        for folder in (
+            Path(__file__).resolve().parent / "reference",
+            Path(__file__).resolve().parents[2] / "shared" / "reference",
+        )
+        if (folder / "8x8-dynamic-campaigns.openapi.json").is_file()
+    ),
+    Path(__file__).resolve().parent / "reference" / "8x8-dynamic-campaigns.openapi.json",
 )
 #: The OpenAPI names its examples; each name says which error it is.
 CLASS_OF_EXAMPLE = {
-    "InvalidStateTransition": InvalidTransitionError,
+    "InvalidStateTransition": TransitionRefusedError,
     "NotDynamicCampaign": CampaignNotDynamicError,
     "CampaignNotEnabled": CampaignNotEnabledError,
     "CampaignStopped": CampaignStoppedError,
@@ -320,3 +332,108 @@ def test_every_openapi_error_example(status: int, name: str, message: str) -> No
     # "Internal server error" examples "CampaignStopped").
     expected = ServerError if status >= 500 else CLASS_OF_EXAMPLE[name]
     assert type(error_for(status, message)) is expected
+
+
+# -- the shape of the tree ----------------------------------------------------------------------
+
+
+def test_every_exported_exception_is_a_campaigns_error() -> None:
+    import cc_campaigns
+    import cc_campaigns.errors
+
+    for module in (cc_campaigns, cc_campaigns.errors):
+        for name in module.__all__:
+            value = getattr(module, name)
+            if isinstance(value, type) and issubclass(value, BaseException):
+                assert issubclass(value, CampaignsError), f"{module.__name__}.{name}"
+
+
+def test_the_transport_family() -> None:
+    assert issubclass(ConnectError, TransportError)
+    assert issubclass(TLSError, ConnectError)
+    assert issubclass(RequestTimeoutError, TransportError)
+    assert not issubclass(RequestTimeoutError, ConnectError)  # may have been applied
+    assert not issubclass(TransportError, ApiError)
+
+
+def test_a_local_transition_refusal_is_not_an_api_error() -> None:
+    local = InvalidTransitionError(
+        "campaign 3 is STOPPED; cannot change it to RUNNING.", method="POST", url=URL
+    )
+    assert isinstance(local, CampaignsError)
+    assert not isinstance(local, ApiError)
+    assert (local.status, local.sent) == (None, False)
+    # Nothing was sent: the message alone, not the request that was never made.
+    assert str(local) == "campaign 3 is STOPPED; cannot change it to RUNNING."
+    assert (local.method, local.url) == ("POST", URL)
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "reason"),
+    [
+        (400, "Invalid state transition.", None),
+        (409, "Conflict", None),
+        (400, "x", "STATE_INVALID"),
+    ],
+)
+def test_a_server_transition_refusal_is_both(status: int, message: str, reason: str | None) -> None:
+    error = error_for(status, message, method="PATCH", url=URL, reason=reason)
+    assert isinstance(error, InvalidTransitionError)
+    assert isinstance(error, ApiError)
+    assert type(error) is TransitionRefusedError
+    assert error.sent
+    assert str(error) == f"[{status}] {message} (PATCH {URL})"
+
+
+def test_one_except_clause_catches_both_transition_refusals() -> None:
+    caught = []
+    for error in (InvalidTransitionError("local"), error_for(409, "refused")):
+        try:
+            raise error
+        except InvalidTransitionError as err:
+            caught.append(err.status)
+    assert caught == [None, 409]
+
+
+def test_wait_timeout_is_in_the_tree_and_a_builtin_timeout() -> None:
+    error = WaitTimeoutError("still running after 5s", last={"id": "c1"})
+    assert isinstance(error, CampaignsError)
+    assert isinstance(error, TimeoutError)
+    assert error.last == {"id": "c1"}
+    assert str(error) == "still running after 5s"
+
+
+def test_error_for_can_be_told_the_class() -> None:
+    error = error_for(206, None, kind=OutcomeUnknownError, method="POST", url=URL)
+    assert type(error) is OutcomeUnknownError
+    assert "outcome is unknown" in error.message
+    forced = error_for(400, "queue full", kind=RateLimitedError, retry_after=2.0)
+    assert (type(forced), forced.status, forced.retry_after) == (RateLimitedError, 400, 2.0)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"attempts": 0},
+        {"attempts": 1.5},
+        {"attempts": True},
+        {"backoff_initial": 0},
+        {"backoff_max": -1.0},
+        {"retry_after_max": float("nan")},
+        {"total_time": 0},
+    ],
+)
+def test_retry_policy_validation_raises_validation_error(options: dict[str, Any]) -> None:
+    from cc_campaigns.retry import RetryPolicy
+
+    with pytest.raises(ValidationError) as caught:
+        RetryPolicy(**options)
+    assert isinstance(caught.value, ValueError)  # ``except ValueError`` keeps working
+
+
+def test_retry_budget_validation() -> None:
+    from cc_campaigns.retry import RetryBudget
+
+    with pytest.raises(ValidationError):
+        RetryBudget(capacity=-1.0)
+    assert RetryBudget(capacity=0.0).exhausted

@@ -11,7 +11,12 @@ import pytest
 from aioresponses import aioresponses
 from yarl import URL
 
-from cc_campaigns import CampaignsError, InvalidTransitionError, NotFoundError, RateLimitedError
+from cc_campaigns import (
+    CampaignsError,
+    NotFoundError,
+    RateLimitedError,
+    TransitionRefusedError,
+)
 from cc_campaigns import ValidationError as SdkValidationError
 from cc_campaigns.errors import (
     AuthenticationError,
@@ -139,7 +144,7 @@ def test_reading_is_lenient() -> None:
     assert campaign.type is CampaignType.CALL
     assert (campaign.service_level, campaign.name, campaign.outdial_id) == (90, None, None)
     assert campaign.actions == ()
-    with pytest.raises(CampaignsError, match="without an id"):
+    with pytest.raises(CampaignsError, match="Campaign without 'id'"):
         campaign_from_wire({"name": "x"})
     with pytest.raises(CampaignsError, match="JSON object"):
         campaign_from_wire(["x"])
@@ -248,8 +253,8 @@ def test_decode_the_error_envelope() -> None:
 @pytest.mark.parametrize(
     ("status", "reason", "expected"),
     [
-        (409, "STATE_INVALID", InvalidTransitionError),
-        (400, "state_invalid", InvalidTransitionError),
+        (409, "STATE_INVALID", TransitionRefusedError),
+        (400, "state_invalid", TransitionRefusedError),
         (404, "CAMPAIGN_NOT_FOUND", NotFoundError),
         (400, "OUTDIAL_NOT_FOUND", NotFoundError),
         (429, "RATE_LIMIT_EXCEEDED", RateLimitedError),

@@ -1,7 +1,8 @@
 """The one request path every provider sends through (private).
 
 :class:`~.session.Session` owns the connection pool's lifetime, timeouts, retries, redaction and
-size limits. It knows no vendor: a provider client plugs in its error decoder and auth.
+size limits. It knows no provider: a client plugs in its auth, its error decoder, the success
+statuses that mean "outcome unknown" and the answers that mean "back off".
 """
 
 from __future__ import annotations

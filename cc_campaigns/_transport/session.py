@@ -1,33 +1,34 @@
 """The one request path: URLs, auth, timeouts, retries, error mapping and redaction.
 
-Every provider client (8x8, VoIPbin) sends through a :class:`Session`. It owns at most one
+Every provider client sends through a :class:`Session`. It owns at most one
 ``aiohttp.ClientSession``, created lazily inside the running loop; a session passed in by the
 caller is borrowed and never closed.
+
+The session knows no provider. What differs between APIs is passed in: the auth headers (and
+query parameters), the error decoder, the success statuses that mean "sent, outcome unknown",
+and the answers that mean "not applied, back off". Pure helpers live beside it:
+:mod:`.response` (answers and error bodies), :mod:`.urls` (base URLs, origins),
+:mod:`.policy` (which failures are retried), :mod:`.limits` (timeouts, sizes),
+:mod:`.redaction` (masking secrets) and :mod:`.client` (the base of every provider client).
+Every name other modules import from here is re-exported below.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import json
 import logging
-import re
 import time
-from collections.abc import Callable, Mapping
-from email.utils import parsedate_to_datetime
-from types import TracebackType
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
 import aiohttp
-import attrs
-import orjson
 from yarl import URL
 
 from ..errors import (
     ApiError,
     CampaignsError,
     ConnectError,
+    OutcomeUnknownError,
     RateLimitedError,
     RequestTimeoutError,
     TLSError,
@@ -37,233 +38,79 @@ from ..errors import (
     error_for,
 )
 from ..retry import DEFAULT_RETRY, RetryPolicy
+from .client import SessionClient
+from .limits import (
+    DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUTS,
+    MAX_REDIRECTS,
+    Timeouts,
+)
+from .policy import REFUSED_STATUSES, TRANSIENT_STATUSES, is_refused, is_transient
+from .redaction import Redactor
+from .response import (
+    MAX_ERROR_BYTES,
+    MAX_MESSAGE_CHARS,
+    WRONG_URL_HINT,
+    ErrorDecoder,
+    Response,
+    clip,
+    decode_text_error,
+    is_api_body,
+    message_text,
+    parse_retry_after,
+    plain_excerpt,
+)
+from .urls import check_base_url, is_loopback_url, origin, shown
 
 __all__ = [
+    "DEFAULT_CONNECTION_LIMIT",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUTS",
+    "MAX_ERROR_BYTES",
+    "MAX_MESSAGE_CHARS",
+    "MAX_REDIRECTS",
+    "REFUSED_STATUSES",
+    "TRANSIENT_STATUSES",
+    "BackoffRule",
+    "ErrorClassifier",
     "ErrorDecoder",
     "Response",
     "Session",
     "SessionClient",
     "Timeouts",
+    "check_base_url",
+    "clip",
+    "decode_text_error",
     "is_loopback_url",
+    "is_refused",
     "is_transient",
-    "resolve_8x8_base_url",
+    "message_text",
+    "parse_retry_after",
+    "plain_excerpt",
 ]
 
 logger = logging.getLogger("cc_campaigns")
 
 USER_AGENT = "cc-campaigns-python"
 
-#: Connector limit of a session we create: the bulk engine never has more requests in flight.
-DEFAULT_CONNECTION_LIMIT = 64
-
-
-@attrs.frozen
-class Timeouts:
-    """Per-request timeouts, in seconds."""
-
-    #: Establishing the TCP/TLS connection.
-    connect: float = 10.0
-    #: The whole request, from sending to the last byte of the answer.
-    total: float = 60.0
-
-    def __attrs_post_init__(self) -> None:
-        if self.connect <= 0 or self.total <= 0:
-            raise ValidationError("timeouts must be positive numbers of seconds")
-
-
-DEFAULT_TIMEOUTS = Timeouts()
-
-#: Shorter secrets are not scrubbed from text (see :meth:`Session.redact`).
-_MIN_SECRET = 4
-
-#: Largest successful answer read into memory, in bytes (``Session(max_response_bytes=...)``).
-#: A 500-item 207 is about 20 KB; the largest legitimate answer (every record of a campaign of
-#: the 5 million allowed) stays well below this.
-DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
-#: Bytes of an error answer read: its message is in the first few hundred.
-MAX_ERROR_BYTES = 64 * 1024
-#: Longest server message an error keeps, in characters (cut after redaction, never before).
-MAX_MESSAGE_CHARS = 300
-#: Characters of an unexpected answer quoted in :class:`UnexpectedResponseError`.
-_EXCERPT_CHARS = 120
-#: Same-origin redirects a read follows before giving up.
-MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-#: What an answer that is not the API's usually means.
-_WRONG_URL_HINT = "the base URL probably does not point at the API (a proxy, a login page?)"
-
-#: Statuses that mean "try again later" for an idempotent request.
-TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
-
-
-#: Statuses that say the service did not act on the request.
-REFUSED_STATUSES = frozenset({429, 503})
-
-
-def is_refused(error: BaseException) -> bool:
-    """Whether a write failed in a way that says it was not applied (safe to send again): 429,
-    503, or 8x8's 400 "Maximum limit of scheduled customers" (a back-off signal)."""
-    if isinstance(error, RateLimitedError):
-        return True
-    return isinstance(error, ApiError) and error.status in REFUSED_STATUSES
-
-
-def is_transient(error: BaseException) -> bool:
-    """Whether an idempotent request that failed with ``error`` is worth retrying.
-
-    Every transport failure is, except a TLS failure (a certificate or protocol problem is
-    configuration: the next attempt fails the same way)."""
-    if isinstance(error, TransportError):
-        return not isinstance(error, TLSError)
-    return isinstance(error, ApiError) and error.status in TRANSIENT_STATUSES
-
-
-def plain_excerpt(data: bytes, limit: int) -> str:
-    """``data`` as text, at most ``limit`` characters; no secrets to mask."""
-    return clip(data[: 4 * limit].decode("utf-8", "replace"), limit)
-
-
-@attrs.frozen
-class Response:
-    """A successful HTTP answer.
-
-    ``method`` and ``url`` (never with credentials) say which request it answers; ``excerpt``
-    is the session's way of quoting bytes with its secrets masked, so :meth:`unexpected` can
-    say what came back.
-    """
-
-    status: int
-    body: bytes
-    headers: Mapping[str, str] = attrs.field(repr=False, factory=dict)
-    method: str = ""
-    url: str = ""
-    excerpt: Callable[[bytes, int], str] = attrs.field(
-        default=plain_excerpt, repr=False, eq=False, kw_only=True
-    )
-
-    def json(self, *, exact: bool = True) -> Any:
-        """The body parsed as JSON (``None`` for an empty body).
-
-        orjson reads integers beyond 64 bits as floats, losing digits; 8x8 customer ids go up
-        to 1e22, so a body holding a number of 20 digits or more is read by the standard
-        library, which keeps them exact. ``exact=False`` skips that check (a scan of the whole
-        body) for a caller that looks for floats where integers belong itself.
-
-        Raises:
-            UnexpectedResponseError: the body is not JSON, or is nested too deeply to parse
-                (never a ``RecursionError``).
-        """
-        if not self.body:
-            return None
-        try:
-            if exact and _LONG_DIGITS in self.body.translate(_DIGITS_AS_ZERO):
-                # orjson first, for its depth limit (1,024 levels) on every Python: the
-                # standard library's own limit depends on the version and the stack.
-                orjson.loads(self.body)
-                return json.loads(self.body)
-            return orjson.loads(self.body)
-        except RecursionError:
-            raise self.unexpected("JSON nested too deeply to read") from None
-        except ValueError as err:  # orjson's and the standard library's decode errors
-            raise self.unexpected("not JSON") from err
-
-    def unexpected(self, why: str) -> UnexpectedResponseError:
-        """An :class:`UnexpectedResponseError` for this answer: ``why`` it is not the documented
-        one, what came back (status, content type, size, a short excerpt, secrets masked) and
-        what that usually means."""
-        kind = self.headers.get("Content-Type")
-        kind = self.excerpt(kind.encode(), 80) if kind else "no content type"
-        if self.body:
-            text = " ".join(self.excerpt(self.body, _EXCERPT_CHARS).split())
-            got = f"got {kind}, {len(self.body)} bytes: {text!r}"
-        else:
-            got = f"got an empty body ({kind})"
-        return UnexpectedResponseError(
-            f"not the API's answer: {why}; {got}; {_WRONG_URL_HINT}",
-            status=self.status,
-            method=self.method or None,
-            url=self.url or None,
-        )
-
-
-def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
-    """``text`` cut to ``limit`` characters (``...`` marks a cut). Mask secrets before, never
-    after: a cut secret is no longer recognised."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-# A run of 20 digits, found at C speed: every digit becomes "0", everything else a space, then
-# a plain substring search (a regular expression costs three times the parse on a 207 body).
-_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
-_LONG_DIGITS = b"0" * 20
-
-
-#: Turns an error body into (message, reason, request_id). The message is returned whole: the
-#: session masks secrets in it and only then shortens it (see :func:`clip`).
-ErrorDecoder = Callable[[bytes], "tuple[str | None, str | None, str | None]"]
-
-
-def message_text(value: Any) -> str | None:
-    """A message field as text: strings as they are, numbers and booleans written out,
-    anything else (a list, an object: not a documented message) ``None``."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)):
-        return str(value)
-    return None
-
-
-def decode_8x8_error(body: bytes) -> tuple[str | None, str | None, str | None]:
-    """8x8 error bodies are ``{"message": "..."}``; anything else is kept as text."""
-    try:
-        data = orjson.loads(body) if body else None
-    except orjson.JSONDecodeError:  # also JSON nested deeper than orjson's limit
-        text = body.decode("utf-8", "replace").strip()
-        return (text or None), None, None
-    if isinstance(data, Mapping):
-        return message_text(data.get("message")), None, None
-    return None, None, None
-
 
 #: 4xx statuses that mean the same whoever answers them (credentials, a proxy's login, a rate
 #: limit): their body need not be the API's.
 _STATUSES_THAT_SPEAK = frozenset({401, 403, 407, 429})
 
+#: Whether an error answer (already mapped to its class) is the provider's "not applied, back
+#: off" signal: it is then raised as a :class:`RateLimitedError`, which writes retry.
+BackoffRule = Callable[[ApiError], bool]
 
-def _api_body(body: bytes) -> bool:
-    """Whether an error body can be the API's: empty (the status speaks alone, as in the
-    vendor's examples) or a JSON object (8x8 ``{"message"}``, VoIPbin's error envelope)."""
-    if not body.strip():
-        return True
-    try:
-        return isinstance(orjson.loads(body), dict)
-    except orjson.JSONDecodeError:
-        return False
-
+#: A provider's own reading of an error answer: (status, message, reason) -> the error class,
+#: or ``None`` to leave it to :func:`~cc_campaigns.errors.error_for` (status, reason, wording).
+ErrorClassifier = Callable[[int, "str | None", "str | None"], "type[ApiError] | None"]
 
 _TLS_ERRORS = (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch)
 #: aiohttp 3.10+ tells a connect timeout (nothing was sent) from a read timeout.
 _CONNECT_TIMEOUT: type[BaseException] | None = getattr(aiohttp, "ConnectionTimeoutError", None)
-
-
-def _origin(url: URL) -> tuple[str, str, int | None]:
-    """(scheme, host, port) with the scheme's default port filled in."""
-    scheme = (url.scheme or "").lower()
-    return scheme, (url.host or "").lower(), url.port or _DEFAULT_PORTS.get(scheme)
-
-
-def _shown(url: URL | None) -> str:
-    """A URL safe to show: no credentials, no query, no fragment."""
-    if url is None:
-        return "?"
-    if not url.is_absolute():
-        return url.path
-    return str(url.with_user(None).with_query(None).with_fragment(None))
 
 
 async def _read_at_most(answer: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -279,115 +126,6 @@ async def _read_at_most(answer: aiohttp.ClientResponse, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """``Retry-After`` as seconds: a number, or an HTTP date. None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
-
-
-def is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_base_url(base_url: str) -> str:
-    """Validate a base URL: https, or plain http for loopback hosts only."""
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError(f"base_url must be an http(s) URL, got {base_url!r}")
-    if parts.scheme == "http" and not is_loopback_url(base_url):
-        raise ValidationError(
-            "plain http:// is refused except for loopback hosts (credentials would travel in "
-            f"clear text); use https:// for {parts.hostname}"
-        )
-    if parts.username or parts.password:
-        raise ValidationError("base_url must not carry credentials; pass username and tokens")
-    return base_url.rstrip("/")
-
-
-_PLATFORM = re.compile(r"^([a-z]{2})(\d{1,3})b?$")
-#: Clusters that do not follow ``vcc-{platform}.8x8.com``.
-SPECIAL_PLATFORMS = {"bc2": "https://odcc2.bell.ca"}
-
-
-def resolve_8x8_base_url(platform: str | None, base_url: str | None) -> str:
-    """Where an 8x8 client points.
-
-    ``base_url`` wins (simulator, proxies). Otherwise ``platform`` (case-insensitive, a trailing
-    ``b`` dropped as 8x8 support advises): ``na12`` -> ``https://vcc-na12.8x8.com``,
-    ``bc2`` -> ``https://odcc2.bell.ca``.
-    """
-    if base_url:
-        return check_base_url(base_url)
-    if not platform:
-        raise ValidationError(
-            "say where the service is: platform='na12' (as in your Configuration Manager URL) "
-            "or base_url='https://...'"
-        )
-    name = platform.strip().lower()
-    match = _PLATFORM.match(name)
-    if not match:
-        raise ValidationError(
-            f"unknown platform {platform!r}: expected a cluster name such as na12, eu5, ca1, "
-            "ap1, au1 or bc2"
-        )
-    name = match.group(1) + match.group(2)
-    if name in SPECIAL_PLATFORMS:
-        return SPECIAL_PLATFORMS[name]
-    return f"https://vcc-{name}.8x8.com"
-
-
-_Client = TypeVar("_Client", bound="SessionClient")
-
-
-class SessionClient:
-    """What every provider client shares: one :class:`Session`, the async context manager,
-    ``close()``. Subclasses set ``self._session`` in their constructor."""
-
-    _session: Session
-
-    @property
-    def base_url(self) -> str:
-        return self._session.base_url
-
-    @property
-    def session(self) -> Session:
-        """The request path this client sends through (shared with the bulk engine)."""
-        return self._session
-
-    async def __aenter__(self: _Client) -> _Client:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the HTTP session if this client created it. Safe to call twice."""
-        await self._session.close()
-
-
 class Session:
     """One HTTP session, and the single path every request takes.
 
@@ -395,13 +133,22 @@ class Session:
         base_url: Scheme and host (and optional path prefix), validated.
         read_headers: Headers (auth) for reads.
         write_headers: Headers (auth) for writes.
-        params: Query parameters sent with every request (VoIPbin's access key); never shown.
+        params: Query parameters sent with every request (an access key); never shown.
         secrets: Strings scrubbed from every error message and log line.
         timeouts: Connect and total timeouts per request.
         retry: Retry policy of idempotent reads.
         session: A caller's ``aiohttp.ClientSession`` to borrow (never closed here).
         connection_limit: Connector limit of a session created here.
-        error_decoder: Reads (message, reason, request_id) out of an error body.
+        error_decoder: Reads (message, reason, request_id) out of an error body. The default,
+            :func:`~.response.decode_text_error`, takes the body's text as the message.
+        outcome_unknown: Success statuses that mean "sent, but the outcome is unknown" for
+            this provider: raised as :class:`~cc_campaigns.errors.OutcomeUnknownError`
+            instead of returned. None by default (every 2xx is a success).
+        backoff: Says which error answers are the provider's "not applied, back off" signal
+            (beyond 429): they are raised as :class:`~cc_campaigns.errors.RateLimitedError`,
+            so a write is retried after them like after a 429.
+        classify: The provider's own error classes, asked first for every error answer (a
+            409 that means "duplicate" for one API and "wrong state" for another).
         max_response_bytes: Largest successful answer read into memory; a bigger one (by its
             ``Content-Length`` or while reading) is an :class:`UnexpectedResponseError`. Error
             answers are read up to 64 KiB only.
@@ -419,24 +166,32 @@ class Session:
         retry: RetryPolicy = DEFAULT_RETRY,
         session: aiohttp.ClientSession | None = None,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
-        error_decoder: ErrorDecoder = decode_8x8_error,
+        error_decoder: ErrorDecoder = decode_text_error,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        outcome_unknown: Collection[int] = (),
+        backoff: BackoffRule | None = None,
+        classify: ErrorClassifier | None = None,
     ) -> None:
         if max_response_bytes < 1:
             raise ValidationError("max_response_bytes must be a positive number of bytes")
+        unknown = frozenset(outcome_unknown)
+        if not all(200 <= status < 300 for status in unknown):
+            raise ValidationError(
+                f"outcome_unknown holds success statuses (2xx) only, got {sorted(unknown)}"
+            )
+        #: Success statuses that mean "sent, outcome unknown" (raised, never returned).
+        self.outcome_unknown = unknown
+        self._backoff = backoff
+        self._classify = classify
         self.base_url = base_url.rstrip("/")
-        self._origin = _origin(URL(self.base_url))
+        self._origin = origin(URL(self.base_url))
         self.max_response_bytes = max_response_bytes
         self._read_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         self._read_headers.update(read_headers)
         self._write_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         self._write_headers.update(write_headers)
         self._params = dict(params or {})
-        # Longest first: a secret that contains another is masked whole.
-        self._secrets = tuple(
-            sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True)
-        )
-        self._longest_secret = max((len(s.encode()) for s in self._secrets), default=0)
+        self._redactor = Redactor(secrets)
         self.timeouts = timeouts
         self.retry = retry
         self._error_decoder = error_decoder
@@ -486,25 +241,12 @@ class Session:
         return f"{self.base_url}{path}"
 
     def redact(self, text: str) -> str:
-        """``text`` with every secret replaced by ``***``.
-
-        Secrets shorter than four characters are left alone: replacing them would mangle
-        ordinary words of a message, and no real token is that short. Mask first, then
-        shorten (:func:`clip`): a secret cut in two is no longer recognised.
-        """
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, "***")
-        return text
+        """``text`` with every secret replaced by ``***`` (see :meth:`Redactor.redact`)."""
+        return self._redactor.redact(text)
 
     def excerpt(self, data: bytes, limit: int) -> str:
-        """At most ``limit`` characters of ``data`` as text, secrets masked.
-
-        Only a window of the bytes is decoded; it reaches far enough past the cut that a secret
-        straddling the window's end lies wholly beyond the ``limit`` characters kept.
-        """
-        window = data[: 4 * limit + self._longest_secret]
-        return clip(self.redact(window.decode("utf-8", "replace")), limit)
+        """At most ``limit`` characters of ``data`` as text, secrets masked."""
+        return self._redactor.excerpt(data, limit)
 
     async def send(
         self,
@@ -517,15 +259,18 @@ class Session:
     ) -> Response:
         """One attempt, no retry. Any non-success answer is raised as an :class:`ApiError`.
 
-        Success is 2xx except 206, which 8x8 uses for "sent, but the outcome is unknown"
-        (raised as :class:`~cc_campaigns.errors.OutcomeUnknownError`). Redirects are handled here,
+        Success is 2xx, except the statuses the provider declared ``outcome_unknown`` ("sent,
+        but the outcome is unknown": raised as
+        :class:`~cc_campaigns.errors.OutcomeUnknownError`). Redirects are handled here,
         never by aiohttp: a write follows none (any 3xx is an :class:`UnexpectedResponseError`);
         a read follows up to :data:`MAX_REDIRECTS` to the base URL's own origin (scheme, host,
         port), so credentials (headers, the access key) never go anywhere else.
 
         Raises:
             ApiError: (a subclass of) for an error answer; :class:`UnexpectedResponseError`
-                for a redirect not followed, or a success bigger than ``max_response_bytes``.
+                for a redirect not followed, a 4xx without the API's error body, or a success
+                bigger than ``max_response_bytes``; :class:`RateLimitedError` for a 429 or an
+                answer the ``backoff`` rule accepts.
             ConnectError: the request never reached the service (refused, DNS, unreachable,
                 no connection in time); :class:`TLSError` for a failed TLS handshake.
             RequestTimeoutError: no complete answer in time (the request may have applied).
@@ -561,7 +306,7 @@ class Session:
                 len(raw),
                 f", {hops} redirects" if hops else "",
             )
-        if 200 <= status < 300 and status != 206:
+        if 200 <= status < 300 and status not in self.outcome_unknown:
             return Response(
                 status=status,
                 body=raw,
@@ -570,7 +315,7 @@ class Session:
                 url=url,
                 excerpt=self.excerpt,
             )
-        if 400 <= status < 500 and status not in _STATUSES_THAT_SPEAK and not _api_body(raw):
+        if 400 <= status < 500 and status not in _STATUSES_THAT_SPEAK and not is_api_body(raw):
             # A 4xx page that is not the API's (a wrong base path's 404, a proxy's HTML 413):
             # the API never saw the request, so it is no refusal of anything it holds.
             raise Response(
@@ -581,16 +326,33 @@ class Session:
                 url=url,
                 excerpt=self.excerpt,
             ).unexpected(f"a {status} answer without the API's error body")
+        raise self._error(status, raw, answer_headers, method, url)
+
+    def _error(
+        self, status: int, raw: bytes, headers: Mapping[str, str], method: str, url: str
+    ) -> ApiError:
+        """The error of an error answer (or of an outcome-unknown success), its texts masked
+        and then shortened."""
         message, reason, request_id = self._error_decoder(raw)
-        raise error_for(
-            status,
-            clip(self.redact(message)) if message else None,
-            method=method,
-            url=url,
-            reason=clip(self.redact(reason), 100) if reason else None,
-            request_id=clip(self.redact(request_id), 100) if request_id else None,
-            retry_after=parse_retry_after(answer_headers.get("Retry-After")),
-        )
+        details: dict[str, Any] = {
+            "method": method,
+            "url": url,
+            "reason": clip(self.redact(reason), 100) if reason else None,
+            "request_id": clip(self.redact(request_id), 100) if request_id else None,
+            "retry_after": parse_retry_after(headers.get("Retry-After")),
+        }
+        text = clip(self.redact(message)) if message else None
+        if status in self.outcome_unknown:
+            return error_for(status, text, kind=OutcomeUnknownError, **details)
+        kind = self._classify(status, text, details["reason"]) if self._classify else None
+        error = error_for(status, text, kind=kind, **details)
+        if (
+            self._backoff is not None
+            and not isinstance(error, RateLimitedError)
+            and self._backoff(error)
+        ):
+            return error_for(status, text, kind=RateLimitedError, **details)
+        return error
 
     async def _exchange(
         self,
@@ -617,7 +379,7 @@ class Session:
                 status = answer.status
                 if 300 <= status < 400:
                     return status, answer.headers, b""
-                if 200 <= status < 300 and status != 206:
+                if 200 <= status < 300 and status not in self.outcome_unknown:
                     raw = await self._read_success(answer, method, url)
                 else:
                     raw = await _read_at_most(answer, MAX_ERROR_BYTES)
@@ -671,8 +433,7 @@ class Session:
             if len(raw) <= limit:
                 return raw
         raise UnexpectedResponseError(
-            f"not the API's answer: more than {limit} bytes (max_response_bytes); "
-            f"{_WRONG_URL_HINT}",
+            f"not the API's answer: more than {limit} bytes (max_response_bytes); {WRONG_URL_HINT}",
             status=answer.status,
             method=method,
             url=url,
@@ -697,7 +458,7 @@ class Session:
                 nxt = URL(current).join(URL(location))
             except ValueError:
                 nxt = None
-        where = f"a redirect to {self.redact(_shown(nxt))}" if nxt else f"HTTP {status}"
+        where = f"a redirect to {self.redact(shown(nxt))}" if nxt else f"HTTP {status}"
         if not location:
             where = f"a {status} redirect without a Location"
         why: str | None = None
@@ -705,13 +466,13 @@ class Session:
             why = "not followed: a write is never redirected"
         elif nxt is None or status not in _REDIRECTS:
             why = "not a redirect that can be followed"
-        elif nxt.user or nxt.password or _origin(nxt) != self._origin:
+        elif nxt.user or nxt.password or origin(nxt) != self._origin:
             why = f"not followed: credentials never leave {self.base_url}'s origin"
         elif hops >= MAX_REDIRECTS:
             why = f"not followed: more than {MAX_REDIRECTS} redirects"
         if why is not None:
             raise UnexpectedResponseError(
-                f"not the API's answer: {where}, {why}; {_WRONG_URL_HINT}",
+                f"not the API's answer: {where}, {why}; {WRONG_URL_HINT}",
                 status=status,
                 method=method,
                 url=url,
@@ -736,7 +497,8 @@ class Session:
 
         ``retry=None`` (the default): a read is retried on every transient failure; a write
         only when the service said it did not act (429, 503), never after an answer that may
-        hide an applied change (a timeout, a dropped connection, 502/504, 206): the bulk engine
+        hide an applied change (a timeout, a dropped connection, 502/504, an outcome-unknown
+        success): the bulk engine
         owns that policy. ``retry=True`` retries a write like a read (idempotent writes);
         ``retry=False`` sends once.
         """

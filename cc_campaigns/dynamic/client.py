@@ -18,7 +18,6 @@ from .._transport.session import (
     Session,
     SessionClient,
     Timeouts,
-    resolve_8x8_base_url,
 )
 from ..bulk import (
     DEFAULT_BATCH_SIZE,
@@ -34,6 +33,7 @@ from ..bulk import (
 from ..errors import ApiError, InvalidTransitionError, ValidationError
 from ..retry import DEFAULT_RETRY, RetryPolicy
 from .adapters import AddCustomers, RemoveCustomers, read_add_answer
+from .errors import OUTCOME_UNKNOWN, decode_8x8_error, is_capacity_refusal
 from .models import (
     Campaign,
     CampaignRecord,
@@ -43,6 +43,7 @@ from .models import (
     StatusChange,
     transition_allowed,
 )
+from .platforms import resolve_8x8_base_url
 from .wire import (
     campaign_from_wire,
     customer_to_wire,
@@ -219,6 +220,9 @@ class CampaignsClient(SessionClient):
                 retry=retry,
                 session=session,
                 connection_limit=connection_limit,
+                error_decoder=decode_8x8_error,
+                outcome_unknown=OUTCOME_UNKNOWN,
+                backoff=is_capacity_refusal,
             )
 
         self._session = request_path(action)

@@ -3,8 +3,9 @@
 A private cattrs :class:`~cattrs.Converter` (never the global one) maps the attrs models in
 :mod:`cc_campaigns.dynamic.models` to and from the vendor's JSON: kebab-case keys, ``"Y"``/``"N"``
 booleans, ``""`` for "not set", integers that are sometimes strings. Reading is lenient (the
-vendor is inconsistent): unknown keys are ignored, a malformed timestamp is kept as text, an
-unknown code is kept as a plain int.
+vendor is inconsistent) with the hooks every provider shares (:mod:`cc_campaigns._wire`):
+unknown keys are ignored, a malformed timestamp is kept as text, an unknown code is kept as a
+plain int.
 
 Encoding customer items is on the bulk engine's hot path, so :func:`customer_to_wire` builds the
 dict by hand instead of going through the converter.
@@ -24,6 +25,16 @@ import cattrs
 import orjson
 from cattrs.gen import make_dict_structure_fn, override
 
+from .._wire import (
+    describe,
+    equals,
+    is_blank,
+    keep_unknown,
+    lenient_converter,
+    lenient_int,
+    lenient_str,
+    structure,
+)
 from ..errors import CampaignsError, ValidationError
 from .models import (
     Campaign,
@@ -67,14 +78,10 @@ def _kebab(name: str) -> str:
     return name.replace("_", "-")
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def parse_datetime(value: Any) -> datetime | str | None:
     """An aware datetime from ISO 8601 text; ``""`` -> None; anything unparseable or naive is
     returned as the original text (the vendor echoes malformed input back)."""
-    if _blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, datetime):
         return value if value.tzinfo is not None else value.isoformat()
@@ -95,72 +102,22 @@ def format_datetime(value: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def _lenient_int(value: Any) -> int | None:
-    if _blank(value) or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
-
-
-def _lenient_bool(value: Any) -> bool | None:
-    if _blank(value):
-        return None
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().upper()
-    if text in ("Y", "YES", "TRUE", "1"):
-        return True
-    if text in ("N", "NO", "FALSE", "0"):
-        return False
-    return None
-
-
-def _lenient_str(value: Any) -> str | None:
-    return None if _blank(value) else str(value)
-
-
 def _code(enum_cls: type[enum.IntEnum]) -> Callable[[Any, Any], Any]:
-    def structure(value: Any, _: Any) -> Any:
-        number = _lenient_int(value)
-        if number is None:
-            return None
-        try:
-            return enum_cls(number)
-        except ValueError:
-            return number  # an undocumented code: kept, never a crash
-
-    return structure
+    """A documented code as its enum member; an undocumented one kept as a plain int."""
+    return keep_unknown(enum_cls, lenient_int)
 
 
 def _id(value: Any, _: Any) -> int | str | None:
     """``customer-id`` / ``record-id``: int when it looks like one, else the text, else None."""
     if value is None:
         return None
-    number = _lenient_int(value)
+    number = lenient_int(value)
     return number if number is not None else str(value)
 
 
-def _equals(expected: Any) -> Callable[[Any], bool]:
-    def predicate(candidate: Any) -> bool:
-        return bool(candidate == expected)
-
-    return predicate
-
-
 def _make_converter() -> cattrs.Converter:
-    conv = cattrs.Converter(forbid_extra_keys=False)
-    # Plain classes (int, bool) have built-in hooks (``int(v)``, ``bool(v)``: ``bool("N")`` is
-    # True) that win over predicate hooks, so they are registered by class.
-    conv.register_structure_hook(int, lambda v, _: _lenient_int(v) or 0)
-    conv.register_structure_hook(bool, lambda v, _: bool(_lenient_bool(v)))
+    conv = lenient_converter()
     hooks: list[tuple[Any, Callable[[Any, Any], Any]]] = [
-        (int | None, lambda v, _: _lenient_int(v)),
-        (bool | None, lambda v, _: _lenient_bool(v)),
-        (str | None, lambda v, _: _lenient_str(v)),
         (datetime | str | None, lambda v, _: parse_datetime(v)),
         (int | str | None, _id),
         (CampaignStatus | int | None, _code(CampaignStatus)),
@@ -170,7 +127,7 @@ def _make_converter() -> cattrs.Converter:
         (tuple[Phone, ...], lambda v, _: ()),
     ]
     for type_, hook in hooks:
-        conv.register_structure_hook_func(_equals(type_), hook)
+        conv.register_structure_hook_func(equals(type_), hook)
 
     def factory(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any]:
         renames = _RENAMES.get(cls, {})
@@ -187,16 +144,9 @@ _converter = _make_converter()
 
 
 def _structure(data: Any, cls: type[T]) -> T:
-    if not isinstance(data, Mapping):
-        raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
-    try:
-        return _converter.structure(data, cls)
-    except cattrs.BaseValidationError as err:
-        # Only a missing required key gets here (every value hook is lenient); say so as one
-        # of our errors, not as a cattrs ExceptionGroup.
-        raise CampaignsError(
-            f"unexpected answer: cannot read a {cls.__name__} from {dict(data)!r:.200}"
-        ) from err
+    # Only a missing required key fails (every value hook is lenient): one of our errors, not
+    # a cattrs ExceptionGroup.
+    return structure(_converter, data, cls)
 
 
 def campaign_from_wire(data: Mapping[str, Any]) -> Campaign:
@@ -241,19 +191,20 @@ def records_from_wire(data: Any) -> list[CampaignRecord]:
         if not isinstance(row, Mapping):
             continue
         record = _structure(row, CampaignRecord)
-        raw = _lenient_str(row.get("phone-list"))
+        raw = lenient_str(row.get("phone-list"))
         records.append(attrs.evolve(record, phone_list=raw, phones=parse_phone_list(raw)))
     return records
 
 
 def item_result_from_wire(data: Any) -> ItemResult:
-    """One element of a 207 answer. A non-object element becomes a 0-status result."""
-    if not isinstance(data, Mapping):
-        return ItemResult(customer_id=None, http_status=0, message=f"unreadable item: {data!r}")
+    """One element of a 207 answer. A non-object element becomes a 0-status result whose
+    message describes what came (its shape, never its values)."""
     try:
         return _structure(data, ItemResult)
     except CampaignsError:
-        return ItemResult(customer_id=None, http_status=0, message=f"unreadable item: {data!r}")
+        return ItemResult(
+            customer_id=None, http_status=0, message=f"unreadable item: {describe(data)}"
+        )
 
 
 #: The OpenAPI's ``maximum`` for ``customer-id``.
@@ -345,7 +296,7 @@ def _shown(number: int) -> str:
 
 def parse_schedule(value: Any) -> datetime | None:
     """A schedule as an aware datetime (None when blank). Raises :class:`ValidationError`."""
-    if _blank(value):
+    if is_blank(value):
         return None
     parsed = parse_datetime(value)
     if isinstance(parsed, datetime):

@@ -9,8 +9,9 @@ names; what needs care is the values:
   UTC), and ``9999-01-01 00:00:00.000000`` in ``tm_update``/``tm_delete`` means "never";
 * enums may grow: an unknown value is kept as text.
 
-Reading is lenient (unknown keys ignored, ``""`` -> ``None``, a number sent as text read as a
-number, an unreadable timestamp -> ``None``). Writing produces exactly what the vendor sends,
+Reading is lenient, with the hooks every provider shares (:mod:`cc_campaigns._wire`): unknown
+keys ignored, ``""`` -> ``None``, a number sent as text read as a number, an unreadable
+timestamp -> ``None``. Writing produces exactly what the vendor sends,
 sentinels included, so the simulator answers like the real service.
 """
 
@@ -26,6 +27,16 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from .._wire import (
+    describe,
+    equals,
+    is_blank,
+    keep_unknown,
+    lenient_converter,
+    lenient_str,
+    lower_text,
+    structure,
+)
 from ..errors import CampaignsError, ValidationError
 from .models import (
     NIL_UUID,
@@ -76,10 +87,6 @@ _TIMESTAMP = re.compile(
 )
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def parse_timestamp(value: Any) -> datetime | None:
     """A timezone-aware UTC datetime from either VoIPbin spelling.
 
@@ -89,7 +96,7 @@ def parse_timestamp(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         parsed = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return None if parsed.year >= 9999 else parsed.astimezone(timezone.utc)
-    if _blank(value) or not isinstance(value, str):
+    if is_blank(value) or not isinstance(value, str):
         return None
     match = _TIMESTAMP.match(value.strip())
     if match is None:
@@ -128,7 +135,7 @@ def format_timestamp(value: datetime | None, *, never: bool = False) -> str:
 
 
 def _parse_id(value: Any, _: Any = None) -> str | None:
-    if _blank(value):
+    if is_blank(value):
         return None
     text = str(value).strip()
     return None if text == NIL_UUID else text
@@ -139,47 +146,16 @@ def id_to_wire(value: str | None) -> str:
     return value if value else NIL_UUID
 
 
-def _lenient_int(value: Any) -> int | None:
-    if _blank(value) or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
-
-
-def _lenient_str(value: Any) -> str | None:
-    return None if _blank(value) else str(value)
-
-
 def _choice(enum_cls: type[enum.Enum]) -> Callable[[Any, Any], Any]:
-    def structure(value: Any, _: Any) -> Any:
-        if _blank(value):
-            return None
-        text = str(value).strip()
-        try:
-            return enum_cls(text.lower())
-        except ValueError:
-            return text  # a value this SDK does not know yet: kept, never a crash
-
-    return structure
+    """A value as its enum member (matched in lower case); one this SDK does not know yet is
+    kept as the text sent (stripped), never a crash."""
+    return keep_unknown(enum_cls, lower_text, unknown=lambda value, _: str(value).strip())
 
 
 def _actions(value: Any, _: Any) -> tuple[Mapping[str, Any], ...]:
     if not isinstance(value, list):
         return ()
     return tuple(dict(item) for item in value if isinstance(item, Mapping))
-
-
-def _equals(expected: Any) -> Callable[[Any], bool]:
-    def predicate(candidate: Any) -> bool:
-        return bool(candidate == expected)
-
-    return predicate
 
 
 def _is_id(name: str) -> bool:
@@ -196,12 +172,8 @@ def _timestamp_writer(name: str) -> Callable[[datetime | None], str]:
 
 
 def _make_converter() -> cattrs.Converter:
-    conv = cattrs.Converter(forbid_extra_keys=False)
+    conv = lenient_converter()
     structure_hooks: list[tuple[Any, Callable[[Any, Any], Any]]] = [
-        (str, lambda v, _: _lenient_str(v) or ""),
-        (str | None, lambda v, _: _lenient_str(v)),
-        (int, lambda v, _: _lenient_int(v) or 0),
-        (int | None, lambda v, _: _lenient_int(v)),
         (datetime | None, lambda v, _: parse_timestamp(v)),
         (CampaignType | str | None, _choice(CampaignType)),
         (CampaignStatus | str | None, _choice(CampaignStatus)),
@@ -212,7 +184,7 @@ def _make_converter() -> cattrs.Converter:
         (tuple[Mapping[str, Any], ...], _actions),
     ]
     for type_, hook in structure_hooks:
-        conv.register_structure_hook_func(_equals(type_), hook)
+        conv.register_structure_hook_func(equals(type_), hook)
 
     def structure_factory(cls: type[Any]) -> Callable[[Mapping[str, Any], Any], Any]:
         overrides = {
@@ -234,13 +206,13 @@ def _make_converter() -> cattrs.Converter:
         TargetStatus | str | None,
         AddressType | str,
     ):
-        conv.register_unstructure_hook_func(_equals(type_), text)
-    conv.register_unstructure_hook_func(_equals(int | None), lambda v: v or 0)
+        conv.register_unstructure_hook_func(equals(type_), text)
+    conv.register_unstructure_hook_func(equals(int | None), lambda v: v or 0)
     conv.register_unstructure_hook_func(
-        _equals(Address | None), lambda a: None if a is None else address_to_wire(a)
+        equals(Address | None), lambda a: None if a is None else address_to_wire(a)
     )
     conv.register_unstructure_hook_func(
-        _equals(tuple[Mapping[str, Any], ...]), lambda actions: [dict(a) for a in actions]
+        equals(tuple[Mapping[str, Any], ...]), lambda actions: [dict(a) for a in actions]
     )
 
     def unstructure_factory(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
@@ -257,17 +229,7 @@ def _make_converter() -> cattrs.Converter:
 
 
 def _structure(data: Any, cls: type[T]) -> T:
-    if not isinstance(data, Mapping):
-        raise CampaignsError(
-            f"unexpected answer: expected a JSON object for {cls.__name__}, "
-            f"got {type(data).__name__}: {data!r:.200}"
-        )
-    if _blank(data.get("id")):
-        raise CampaignsError(f"unexpected answer: {cls.__name__} without an id: {data!r:.200}")
-    try:
-        return _converter.structure(data, cls)
-    except (cattrs.BaseValidationError, TypeError, ValueError) as err:  # pragma: no cover
-        raise CampaignsError(f"unreadable {cls.__name__}: {err}") from err
+    return structure(_converter, data, cls, required=("id",))
 
 
 def campaign_from_wire(data: Any) -> Campaign:
@@ -292,16 +254,16 @@ def target_from_wire(data: Any) -> OutdialTarget:
 
 def address_from_wire(data: Any) -> Address | None:
     """An :class:`Address`; ``None`` for ``null``, ``{}`` or an address without a target."""
-    if not isinstance(data, Mapping) or _blank(data.get("target")):
+    if not isinstance(data, Mapping) or is_blank(data.get("target")):
         return None
     raw_type = data.get("type")
     kind = _choice(AddressType)(raw_type, None)
     return Address(
         target=str(data["target"]),
         type=kind if kind is not None else "",
-        target_name=_lenient_str(data.get("target_name")),
-        name=_lenient_str(data.get("name")),
-        detail=_lenient_str(data.get("detail")),
+        target_name=lenient_str(data.get("target_name")),
+        name=lenient_str(data.get("name")),
+        detail=lenient_str(data.get("detail")),
     )
 
 
@@ -349,17 +311,21 @@ def page_from_wire(data: Any) -> tuple[list[Any], str | None]:
     last page.
 
     Raises:
-        CampaignsError: the answer is not a list answer.
+        CampaignsError: the answer is not a list answer. The message describes what came (its
+            shape: types and sizes, never content, which may echo a secret).
     """
     if not isinstance(data, Mapping):
-        raise CampaignsError(f"unexpected list answer: {data!r:.200}")
+        raise CampaignsError(f"unexpected list answer: got {describe(data)}")
     result = data.get("result")
     if result is None:
         result = []
     if not isinstance(result, list):
-        raise CampaignsError(f"unexpected list answer: 'result' is not a list: {data!r:.200}")
+        raise CampaignsError(
+            f"unexpected list answer: 'result' is {describe(result)}, not a list; "
+            f"got {describe(data)}"
+        )
     token = data.get("next_page_token")
-    return result, (str(token) if not _blank(token) else None)
+    return result, (str(token) if not is_blank(token) else None)
 
 
 def to_wire(value: Campaign | Outplan | Outdial | OutdialTarget | Address) -> dict[str, Any]:

@@ -1,0 +1,43 @@
+"""The limits of one request path: timeouts, connections, answer size, redirects."""
+
+from __future__ import annotations
+
+import attrs
+
+from ..errors import ValidationError
+
+__all__ = [
+    "DEFAULT_CONNECTION_LIMIT",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_TIMEOUTS",
+    "MAX_REDIRECTS",
+    "Timeouts",
+]
+
+#: Connector limit of a session we create: the bulk engine never has more requests in flight.
+DEFAULT_CONNECTION_LIMIT = 64
+
+#: Largest successful answer read into memory, in bytes (``Session(max_response_bytes=...)``).
+#: A 500-item batch answer is about 20 KB; the largest legitimate answer (a listing of millions
+#: of records) stays well below this.
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+
+#: Same-origin redirects a read follows before giving up.
+MAX_REDIRECTS = 5
+
+
+@attrs.frozen
+class Timeouts:
+    """Per-request timeouts, in seconds."""
+
+    #: Establishing the TCP/TLS connection.
+    connect: float = 10.0
+    #: The whole request, from sending to the last byte of the answer.
+    total: float = 60.0
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.connect > 0 and self.total > 0):
+            raise ValidationError("timeouts must be positive numbers of seconds")
+
+
+DEFAULT_TIMEOUTS = Timeouts()
