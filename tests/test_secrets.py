@@ -22,6 +22,7 @@ from cc_campaigns import (
     CampaignsClient,
     CampaignsError,
     CampaignStatus,
+    InvalidTransitionError,
     NotFoundError,
     OutcomeUnknownError,
     RetryPolicy,
@@ -158,7 +159,7 @@ async def test_no_token_in_the_logs_of_a_whole_run(caplog: pytest.LogCaptureFixt
             await cc.start(NEW)
             await cc.pause(NEW)
             await expect(NotFoundError, cc.get_campaign(MISSING))
-            await expect(ApiError, cc.purge(RUNNING))
+            await expect(InvalidTransitionError, cc.purge(RUNNING))
             await expect(ApiError, cc.set_status(RUNNING, "PURGED", check=False))
             await expect(NotFoundError, cc.delete_customer(RUNNING, 77))
         async with make_client(sim, data_token=WRONG_TOKEN, action_token=WRONG_TOKEN) as cc:

@@ -22,6 +22,7 @@ from cc_campaigns import (
     RetryPolicy,
     ServerError,
     Timeouts,
+    TransitionRefusedError,
     TransportError,
     ValidationError,
 )
@@ -431,12 +432,12 @@ async def test_targets_of_a_missing_outdial(vb: VoipbinClient) -> None:
         (404, "OUTDIAL_NOT_FOUND", NotFoundError),
         (404, "TARGET_NOT_FOUND", NotFoundError),
         (405, "METHOD_NOT_ALLOWED", ApiError),
-        (409, "STATE_INVALID", InvalidTransitionError),
+        (409, "STATE_INVALID", TransitionRefusedError),
         (429, "RATE_LIMIT_EXCEEDED", RateLimitedError),
         (500, "INTERNAL_ERROR", ServerError),
         (504, "GATEWAY_TIMEOUT", ServerError),
         # The reason decides over a 4xx status that says less.
-        (400, "STATE_INVALID", InvalidTransitionError),
+        (400, "STATE_INVALID", TransitionRefusedError),
         (400, "CAMPAIGN_NOT_FOUND", NotFoundError),
         (400, "RATE_LIMIT_EXCEEDED", RateLimitedError),
     ],

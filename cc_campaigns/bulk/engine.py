@@ -156,7 +156,7 @@ class Adapter(Protocol):
 
 
 #: Whole-request errors that no retry can fix, for every provider.
-FATAL_ERRORS: tuple[type[ApiError], ...] = (
+FATAL_ERRORS: tuple[type[CampaignsError], ...] = (
     AuthenticationError,
     CampaignStoppedError,
     CampaignNotDynamicError,

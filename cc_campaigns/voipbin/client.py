@@ -39,11 +39,10 @@ from .._transport.session import (
 )
 from ..bulk import BulkOptions, BulkReport, ItemOutcome, Progress, bulk_options, iter_bulk, run_bulk
 from ..bulk.engine import DEFAULT_CONCURRENCY
-from ..errors import CampaignsError, ValidationError
+from ..errors import ValidationError, WaitTimeoutError
 from ..retry import DEFAULT_RETRY, RetryPolicy
 from .adapters import AddTargets
 from .errors import decode_voipbin_error
-from .models import Campaign
 from .resources import Campaigns, Outdials, OutdialTargets, Outplans
 from .resources._args import MAX_PAGE_SIZE as MAX_PAGE_SIZE
 from .resources._args import uuid_text
@@ -75,15 +74,6 @@ DEFAULT_BULK_RATE = 16.5
 DEFAULT_BULK_CONCURRENCY = DEFAULT_CONCURRENCY
 #: "No limit" for ``max_records`` (the engine's default is 8x8's 5,000,000 per upload).
 _NO_LIMIT = 2**62
-
-
-class WaitTimeoutError(CampaignsError, TimeoutError):
-    """:meth:`Campaigns.wait_for_status` gave up before the campaign reached the status."""
-
-    def __init__(self, message: str, *, last: Campaign | None = None) -> None:
-        super().__init__(message)
-        #: The campaign as last seen.
-        self.last = last
 
 
 class _Delegate(Generic[P, R]):

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
-from ...errors import ValidationError
+from ...errors import ValidationError, WaitTimeoutError
 from ..models import Campaign, CampaignStatus, CampaignType, EndHandle
 from ..wire import action_to_wire, campaign_from_wire
 from . import _args as check
@@ -294,7 +294,6 @@ class Campaigns(Resource):
             ValidationError: an unknown status, or a negative ``timeout`` or ``interval``.
         """
         # Defined in client.py for now (imported late: client.py imports this module).
-        from ..client import WaitTimeoutError
 
         cid = check.uuid_text(campaign_id, "campaign id")
         wanted = check.status(status)
