@@ -247,7 +247,7 @@ def test_any_edit_of_a_journaled_item_is_caught(
     stop = asyncio.Event()
     options = BulkOptions(checkpoint=checkpoint, batch_size=batch, concurrency=1, stop=stop)
     asyncio.run(run_bulk(Stopping(), ids, options))
-    journal = Journal(checkpoint, operation="add", target=1)
+    journal = Journal(checkpoint, operation="add", target=1, provider="fake")
     journal.close()
     covered = journal.state.covered
     edit %= len(ids)

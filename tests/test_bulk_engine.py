@@ -40,8 +40,8 @@ from cc_campaigns.bulk import (
     read_customers,
     run_bulk,
 )
-from cc_campaigns.bulk import engine as engine_module
-from cc_campaigns.bulk.engine import is_fatal_default
+from cc_campaigns.bulk import settlement as settlement_module
+from cc_campaigns.dynamic.adapters import AddCustomers, is_fatal_error
 from cc_campaigns.dynamic.simulator import Simulator
 from cc_campaigns.dynamic.simulator.state import (
     MSG_DELETE_COMPLETED,
@@ -639,9 +639,12 @@ async def test_max_records_sends_the_first_ones_only(
 
 
 async def test_the_default_limit_of_five_million() -> None:
-    """5,000,001 items with the real default limit: the first 5,000,000 are sent."""
+    """5,000,001 items with the real default limit (the one the 8x8 adapters declare): the
+    first 5,000,000 are sent."""
 
     class Fast(FakeAdapter):
+        max_records = AddCustomers.max_records
+
         def prepare_chunk(self, chunk: list[Any]) -> tuple[list[Any], list[Any], None]:
             return chunk, chunk, None
 
@@ -660,6 +663,7 @@ async def test_the_default_limit_of_five_million() -> None:
     assert report.aborted
     assert report.abort_reason is not None
     assert "max_records=5,000,000" in report.abort_reason
+    assert "fake's documented maximum per upload is 5,000,000" in report.abort_reason
 
 
 async def test_dry_run_sends_nothing(sim: Simulator, client: CampaignsClient) -> None:
@@ -825,7 +829,7 @@ async def test_an_async_source(sim: Simulator, client: CampaignsClient) -> None:
 async def test_progress_is_monotonic_and_ends_at_the_total(
     sim: Simulator, client: CampaignsClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine_module, "_PROGRESS_INTERVAL", 0.0)
+    monkeypatch.setattr(settlement_module, "_PROGRESS_INTERVAL", 0.0)
     seen: list[Progress] = []
     source: list[Any] = [*range(1, 1001), "x", 1]
     report = await client.bulk_add(RUNNING, source, batch_size=50, on_progress=seen.append)
@@ -936,9 +940,12 @@ async def test_requests_in_flight_never_exceed_the_concurrency() -> None:
 class FakeAdapter:
     """An adapter that sends nowhere: every item is accepted; subclasses change that."""
 
+    provider = "fake"
     operation = "add"
     target = 1
+    target_kind = "campaign"
     max_batch: int | None = None
+    max_records: int | None = None
 
     def __init__(self) -> None:
         self.sent = 0
@@ -972,7 +979,10 @@ class FakeAdapter:
         return Verdict.REJECT
 
     def is_fatal(self, error: ApiError) -> bool:
-        return is_fatal_default(error)
+        return is_fatal_error(error)
+
+    async def diagnose(self) -> ApiError | None:
+        return None
 
 
 async def test_a_fake_adapter_is_never_called_more_than_concurrency_at_once() -> None:

@@ -1,32 +1,28 @@
 """The bulk engine: stream millions of items through a provider's endpoint, exactly accounted.
 
-``sources`` reads files, ``engine`` chunks, sends, retries and adapts, ``limiter`` paces,
-``journal`` checkpoints, ``report`` counts. Provider clients call :func:`run_bulk` and
-:func:`iter_bulk` with an adapter of their own.
+Provider-neutral. ``adapter`` is what a provider plugs in (the :class:`Adapter` protocol and the
+run's :class:`BulkOptions`); ``sources`` reads files; ``engine`` orchestrates a run out of
+``windows`` (reading the source into windows, resume checks), ``attempts`` (sending a window,
+retrying) and ``settlement`` (accounting); ``limiter`` paces, ``journal`` checkpoints,
+``report`` counts. Provider clients call :func:`run_bulk` and :func:`iter_bulk` with an adapter
+of their own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 from collections.abc import AsyncGenerator
 from typing import Any
 
 from ..errors import ValidationError
 from ..retry import RetryPolicy
-from .engine import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_CONCURRENCY,
-    MAX_RECORDS,
-    Adapter,
-    BulkOptions,
-    Engine,
-    Verdict,
-    iterate_outcomes,
-)
+from .adapter import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, Adapter, BulkOptions, Verdict
+from .engine import Engine, iterate_outcomes
 from .limiter import AdaptiveLimiter, TokenBucket
 from .report import Bucket, BulkReport, ItemOutcome, Progress
-from .sources import CustomerSource, SourceRow, check_outputs, read_customers
+from .sources import CustomerSource, FileSource, SourceRow, check_outputs, read_rows
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -37,8 +33,9 @@ __all__ = [
     "Bucket",
     "BulkOptions",
     "BulkReport",
-    "CustomerSource",
+    "CustomerSource",  # deprecated alias
     "Engine",
+    "FileSource",
     "ItemOutcome",
     "Progress",
     "SourceRow",
@@ -47,9 +44,25 @@ __all__ = [
     "bulk_options",
     "check_outputs",
     "iter_bulk",
-    "read_customers",
+    "read_customers",  # deprecated alias
+    "read_rows",
     "run_bulk",
 ]
+
+#: Names this package exported once that a provider package defines now (deprecated aliases,
+#: for one minor version): name -> the module that defines it. Looked up on first use, so that
+#: the provider packages (which import this one) are not imported by it.
+_MOVED = {
+    "MAX_RECORDS": "cc_campaigns.dynamic.adapters",  # deprecated alias
+    "read_customers": "cc_campaigns.dynamic.adapters",  # deprecated alias
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _MOVED.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(where), name)
 
 
 def bulk_options(default_retry: RetryPolicy, /, **options: Any) -> BulkOptions:

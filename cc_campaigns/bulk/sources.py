@@ -1,4 +1,4 @@
-"""Readers that stream customers out of files, one row at a time.
+"""The reader that streams records out of files, one row at a time.
 
 Every record becomes a :class:`SourceRow` carrying its line number. A record that cannot be read
 (bytes that are not text in the file's encoding, an over-long line or field, an id of hundreds of
@@ -17,6 +17,7 @@ import codecs
 import collections
 import csv
 import gzip
+import importlib
 import io
 import itertools
 import json
@@ -32,21 +33,24 @@ import orjson
 
 from ..errors import SourceError, ValidationError
 
-__all__ = ["CustomerSource", "SourceRow", "check_outputs", "read_customers"]
+__all__ = [
+    "CustomerSource",  # deprecated alias
+    "FileSource",
+    "SourceRow",
+    "check_outputs",
+    "read_customers",  # noqa: F822  # deprecated alias
+    "read_rows",
+]
 
-#: Header names recognised as the customer id column, in order of preference.
-ID_COLUMNS = ("customer_id", "customer-id", "customerid", "accountnum", "account_num", "id")
-#: Header names recognised as the schedule column.
+#: Header names recognised as the schedule column by default.
 SCHEDULE_COLUMNS = ("schedule", "schedule-date-time", "schedule_date_time", "schedule_at")
-#: Header names recognised as a phone destination column (VoIPbin targets).
-DESTINATION_COLUMNS = ("destination", "phone", "number", "tel", "target")
 
 #: Bytes read (and decoded) at a time.
 BLOCK_SIZE = 1 << 19
 #: Longest line read, in characters with its line ending; a longer one is an invalid row (and
 #: is never held in memory whole).
 MAX_LINE = 1 << 20
-#: Longest id read, in characters: 8x8 ids are at most 23 digits (1e22), phone numbers 15.
+#: Longest id read, in characters (ids of the known services are at most 23 digits).
 MAX_ID_LENGTH = 256
 
 # Reasons of unreadable rows: categories without values (a report counts rows per reason).
@@ -97,7 +101,7 @@ class SourceRow:
         self.schedule = schedule
         self.line = line
         self.error = error
-        #: Other columns of the row, for providers whose items carry more (VoIPbin targets).
+        #: Other columns of the row, for providers whose items carry more than an id.
         self.extra = extra
 
     def __repr__(self) -> str:
@@ -324,9 +328,10 @@ def _kind(path: str | Path, first_line: str) -> str:
     return "text"
 
 
-class CustomerSource(Iterator[SourceRow]):
-    """What :func:`read_customers` returns: an iterator of :class:`SourceRow` that knows its
-    file, so that a bulk run can refuse output files that are its input (:func:`check_outputs`).
+class FileSource(Iterator[SourceRow]):
+    """What :func:`read_rows` (and each provider's reader) returns: an iterator of
+    :class:`SourceRow` that knows its file, so that a bulk run can refuse output files that
+    are its input (:func:`check_outputs`).
 
     Nothing is opened until iteration starts; a missing file or column is raised then.
     """
@@ -338,13 +343,14 @@ class CustomerSource(Iterator[SourceRow]):
         column: str | int | None = None,
         schedule_column: str | int | None = None,
         encoding: str = "utf-8",
-        id_columns: tuple[str, ...] = ID_COLUMNS,
+        id_columns: tuple[str, ...],
+        schedule_columns: tuple[str, ...] = SCHEDULE_COLUMNS,
         keep_columns: bool = False,
     ) -> None:
         #: The file read (``"-"``: standard input).
         self.path = path
         self.encoding = encoding
-        self._options = (column, schedule_column, id_columns, keep_columns)
+        self._options = (column, schedule_column, id_columns, schedule_columns, keep_columns)
         self._rows: Generator[SourceRow, None, None] | None = None
 
     def _iterator(self) -> Generator[SourceRow, None, None]:
@@ -365,20 +371,22 @@ class CustomerSource(Iterator[SourceRow]):
             self._rows.close()
 
     def __repr__(self) -> str:
-        return f"CustomerSource({str(self.path)!r}, encoding={self.encoding!r})"
+        return f"{type(self).__name__}({str(self.path)!r}, encoding={self.encoding!r})"
 
 
-def read_customers(
+def read_rows(
     path: str | Path,
     *,
+    id_columns: tuple[str, ...],
     column: str | int | None = None,
     schedule_column: str | int | None = None,
     encoding: str = "utf-8",
-    id_columns: tuple[str, ...] = ID_COLUMNS,
+    schedule_columns: tuple[str, ...] = SCHEDULE_COLUMNS,
     keep_columns: bool = False,
-) -> CustomerSource:
-    """Stream customers from a CSV (with or without a header), a text file (one id per line) or
-    JSON Lines; ``.gz`` too; ``"-"`` reads standard input.
+) -> FileSource:
+    """Stream the records of a CSV (with or without a header), a text file (one id per line) or
+    JSON Lines; ``.gz`` too; ``"-"`` reads standard input. Providers wrap it with their own
+    column names (the reader knows none).
 
     Every record yields exactly one :class:`SourceRow`, numbered by its first line, valid or with
     ``error`` set (bytes that do not decode, a line over 1 MiB, a CSV cell over the csv module's
@@ -388,7 +396,7 @@ def read_customers(
     * a blank line: nothing but white space (in a CSV, a record of a single cell holding nothing
       but white space, e.g. a quoted empty cell; several empty cells, ``,,``, are an invalid row);
     * the header: of a CSV, its first record when it names a known column or holds only words;
-      of a text file, a first line that is an id column name (``customer_id``).
+      of a text file, a first line that is an id column name.
 
     A record is one line, except in a CSV where a quoted cell holding line breaks makes it span
     them. A UTF-16 or UTF-32 file with a byte order mark is read as such when ``encoding`` is
@@ -396,13 +404,14 @@ def read_customers(
 
     Args:
         path: The file.
-        column: The id column: a header name or a 0-based index. Default: a header named
-            ``customer_id`` (or ``customer-id``, ``accountnum``, ``id``), else the first column.
-        schedule_column: The schedule column (ISO 8601 with an offset). Default: a header named
-            ``schedule`` or ``schedule-date-time`` when present.
+        id_columns: Header names (lower case) tried, in order, for the id column when
+            ``column`` is not given (else the first column); also the key names of a JSON
+            Lines record.
+        column: The id column: a header name or a 0-based index.
+        schedule_column: The schedule column (ISO 8601 with an offset). Default: a header of
+            ``schedule_columns`` when present.
         encoding: Text encoding of the file.
-        id_columns: Header names tried, in order, for the id column (another provider's
-            readers pass their own, e.g. ``destination``).
+        schedule_columns: Header names tried, in order, for the schedule column.
         keep_columns: Keep every column of a CSV row in ``SourceRow.extra``.
 
     Returns:
@@ -416,12 +425,13 @@ def read_customers(
             columns of the header (or of the first row). Raised when iteration starts, before
             anything is sent.
     """
-    return CustomerSource(
+    return FileSource(
         path,
         column=column,
         schedule_column=schedule_column,
         encoding=encoding,
         id_columns=id_columns,
+        schedule_columns=schedule_columns,
         keep_columns=keep_columns,
     )
 
@@ -432,6 +442,7 @@ def _read(
     column: str | int | None,
     schedule_column: str | int | None,
     id_columns: tuple[str, ...],
+    schedule_columns: tuple[str, ...],
     keep_columns: bool,
 ) -> Generator[SourceRow, None, None]:
     source = _Lines(path, encoding)
@@ -443,10 +454,19 @@ def _read(
         rest = itertools.chain((first,) if line is not None else (), stream)
         flagged = source.flagged
         if kind == "jsonl":
-            yield from _read_jsonl(rest, flagged, column, schedule_column, id_columns)
+            yield from _read_jsonl(
+                rest, flagged, column, schedule_column, id_columns, schedule_columns
+            )
         elif kind == "csv":
             yield from _read_csv(
-                rest, flagged, first, column, schedule_column, id_columns, keep_columns
+                rest,
+                flagged,
+                first,
+                column,
+                schedule_column,
+                id_columns,
+                schedule_columns,
+                keep_columns,
             )
         else:
             _check_index(column, 1, "id", "the file has one column")
@@ -477,7 +497,7 @@ def _read_text(
         if not header_checked:
             header_checked = True
             if text.lower() in id_columns:
-                continue  # a one-column file with a header line ("customer_id")
+                continue  # a one-column file with a header line (an id column's name)
         yield SourceRow(text, None, number)
 
 
@@ -550,6 +570,7 @@ def _read_csv(
     column: str | int | None,
     schedule_column: str | int | None,
     id_columns: tuple[str, ...],
+    schedule_columns: tuple[str, ...],
     keep_columns: bool,
 ) -> Iterator[SourceRow]:
     dialect: type[csv.Dialect] | csv.Dialect = csv.excel
@@ -583,10 +604,10 @@ def _read_csv(
             flagged.appendleft((start, None))  # a long line: its id is looked at below
         if _blank(row):
             continue
-        if named or _looks_like_header(row, id_columns + SCHEDULE_COLUMNS):
+        if named or _looks_like_header(row, id_columns + schedule_columns):
             header = row
             id_index = _pick(row, column, id_columns, "id") or 0
-            schedule_index = _pick(row, schedule_column, SCHEDULE_COLUMNS, "schedule")
+            schedule_index = _pick(row, schedule_column, schedule_columns, "schedule")
             if flagged and flagged[0][0] <= last:
                 _take(flagged, last)
         else:
@@ -678,9 +699,10 @@ def _read_jsonl(
     column: str | int | None,
     schedule_column: str | int | None,
     id_columns: tuple[str, ...],
+    schedule_columns: tuple[str, ...],
 ) -> Iterator[SourceRow]:
     id_keys = (str(column),) if column is not None else id_columns
-    schedule_keys = (str(schedule_column),) if schedule_column is not None else SCHEDULE_COLUMNS
+    schedule_keys = (str(schedule_column),) if schedule_column is not None else schedule_columns
     for number, line in enumerate(lines, start=1):
         text = line.strip()
         if flagged and flagged[0][0] == number:
@@ -739,6 +761,26 @@ def _exact_row(
     return _json_row(data, value, number, id_keys, schedule_keys)
 
 
+#: The old name of :class:`FileSource`, for one minor version.
+CustomerSource = FileSource  # deprecated alias
+
+
+#: Names this module exported once that a provider package defines now (deprecated aliases,
+#: for one minor version): name -> the module that defines it.
+_MOVED = {
+    "read_customers": "cc_campaigns.dynamic.adapters",  # deprecated alias
+    "ID_COLUMNS": "cc_campaigns.dynamic.adapters",  # deprecated alias
+    "DESTINATION_COLUMNS": "cc_campaigns.voipbin.adapters",  # deprecated alias
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _MOVED.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(where), name)
+
+
 # -- outputs -------------------------------------------------------------------------------------
 
 
@@ -753,7 +795,7 @@ def check_outputs(
     the same file under another name or through a link), or a checkpoint that is the rejects
     file. When ``source`` reads standard input redirected from a file, that file is the input.
 
-    Only a :class:`CustomerSource` (what :func:`read_customers` returns) names its file; for
+    Only a :class:`FileSource` (what :func:`read_rows` returns) names its file; for
     any other source only the two outputs are compared.
 
     Raises:
@@ -769,7 +811,7 @@ def check_outputs(
             f"the checkpoint and the rejects file are the same file ({checkpoint}): "
             "give them different names"
         )
-    if not isinstance(source, CustomerSource):
+    if not isinstance(source, FileSource):
         return
     for name, path in outputs:
         if str(source.path) == "-":
