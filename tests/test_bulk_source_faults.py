@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cc_campaigns import CampaignsClient
-from cc_campaigns.bulk import CustomerSource, check_outputs, read_customers, sources
+from cc_campaigns import CampaignsClient, read_customers
+from cc_campaigns.bulk import FileSource, check_outputs, sources
 from cc_campaigns.errors import SourceError, ValidationError
 
 from .conftest import RUNNING
@@ -278,7 +278,7 @@ def test_a_one_column_text_file_has_only_column_0(tmp_path: Path) -> None:
 def test_the_reader_knows_its_file_and_stays_lazy(tmp_path: Path) -> None:
     path = tmp_path / "later.csv"
     reader = read_customers(path, encoding="latin-1")
-    assert isinstance(reader, CustomerSource)
+    assert isinstance(reader, FileSource)
     assert reader.path == path and reader.encoding == "latin-1"
     path.write_bytes(b"customer_id\n5\n")  # created after the call: nothing was opened yet
     assert next(reader).value == "5"

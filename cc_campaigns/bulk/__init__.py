@@ -12,17 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 from collections.abc import AsyncGenerator
 from typing import Any
 
 from ..errors import ValidationError
 from ..retry import RetryPolicy
+from ._deprecation import moved_attribute
 from .adapter import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, Adapter, BulkOptions, Verdict
 from .engine import Engine, iterate_outcomes
 from .limiter import AdaptiveLimiter, TokenBucket
 from .report import Bucket, BulkReport, ItemOutcome, Progress
-from .sources import CustomerSource, FileSource, SourceRow, check_outputs, read_rows
+from .sources import (
+    FileSource,
+    SourceRow,
+    check_outputs,
+    read_rows,
+)
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -49,20 +54,29 @@ __all__ = [
     "run_bulk",
 ]
 
-#: Names this package exported once that a provider package defines now (deprecated aliases,
-#: for one minor version): name -> the module that defines it. Looked up on first use, so that
-#: the provider packages (which import this one) are not imported by it.
+#: Names this module exported once, kept for one minor version (deprecated aliases: they warn):
+#: old name -> (the module that defines it now, its name there, what to use instead).
 _MOVED = {
-    "MAX_RECORDS": "cc_campaigns.dynamic.adapters",  # deprecated alias
-    "read_customers": "cc_campaigns.dynamic.adapters",  # deprecated alias
+    "MAX_RECORDS": (  # deprecated alias
+        "cc_campaigns.dynamic.adapters",
+        "MAX_RECORDS",
+        "the adapter's max_records (BulkOptions.max_records defaults to it)",
+    ),
+    "read_customers": (  # deprecated alias
+        "cc_campaigns.dynamic.adapters",
+        "read_customers",  # deprecated alias
+        "cc_campaigns.read_customers",  # deprecated alias
+    ),
+    "CustomerSource": (  # deprecated alias
+        "cc_campaigns.bulk.sources",
+        "FileSource",
+        "cc_campaigns.bulk.FileSource",
+    ),
 }
 
 
 def __getattr__(name: str) -> Any:
-    where = _MOVED.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(where), name)
+    return moved_attribute(__name__, _MOVED, name)
 
 
 def bulk_options(default_retry: RetryPolicy, /, **options: Any) -> BulkOptions:

@@ -43,9 +43,9 @@ class _Retry(Exception):
         self.error = error
 
 
-#: The result of an item added on its first try (shared: compared by identity).
-_ADDED: tuple[Bucket, int | None, str | None] = (Bucket.ADDED, 200, None)
-#: Marks an added item whose earlier attempt had an unknown outcome.
+#: The result of an item applied on its first try (shared: compared by identity).
+_APPLIED: tuple[Bucket, int | None, str | None] = (Bucket.APPLIED, 200, None)
+#: Marks an applied item whose earlier attempt had an unknown outcome.
 CONFIRMED_ON_RETRY = "confirmed on retry"
 
 

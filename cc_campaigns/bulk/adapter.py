@@ -3,9 +3,9 @@
 
 The engine knows no provider. Everything that differs between APIs is declared here by the
 adapter: what its target is called (``target_kind``), its name (``provider``), how many items a
-request and an upload may hold (``max_batch``, ``max_records``), what ends an upload
-(``is_fatal``), how to look at a failing target (``diagnose``), how items are checked, encoded,
-sent and answered.
+request and an upload may hold (``max_batch``, ``max_records``), the id column of its rejects
+file (``id_field``), what ends an upload (``is_fatal``), how to look at a failing target
+(``diagnose``), how items are checked, encoded, sent and answered.
 """
 
 from __future__ import annotations
@@ -72,6 +72,9 @@ class Adapter(Protocol):
     #: Items per upload at most (the service's documented limit), or None for no limit;
     #: :attr:`BulkOptions.max_records` defaults to it.
     max_records: int | None
+    #: The name of the id column of the rejects file (one the provider's file reader finds,
+    #: so that the file can be fed back as a source).
+    id_field: str
 
     def prepare(self, raw: Any) -> tuple[int | None, Any]:
         """Validate one source item: ``(dedupe key or None, payload)``.

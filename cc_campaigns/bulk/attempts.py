@@ -26,7 +26,7 @@ from ..errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from ._core import _ADDED, CONFIRMED_ON_RETRY, _Abort, _Batch, _EngineState, _Retry
+from ._core import _APPLIED, CONFIRMED_ON_RETRY, _Abort, _Batch, _EngineState, _Retry
 from .adapter import Verdict
 from .report import Bucket
 
@@ -146,10 +146,10 @@ class _Attempts(_EngineState):
             self._server_errors = 0
         if answers is None:  # every item accepted
             if whole:
-                final[:] = [_ADDED] * len(final)
+                final[:] = [_APPLIED] * len(final)
             else:
                 for index in pending:
-                    final[index] = _ADDED
+                    final[index] = _APPLIED
             self.limiter.release(ticket, success=True)
             self.budget.earn()
             return []
@@ -158,16 +158,16 @@ class _Attempts(_EngineState):
         retry_reason = ""
         for index, (status, message) in zip(pending, answers, strict=False):
             if 200 <= status < 300 and status != 206:
-                final[index] = _ADDED
+                final[index] = _APPLIED
                 continue
             verdict = adapter.classify(status, message)
             if verdict is Verdict.PRESENT:
                 if index in batch.maybe:
-                    final[index] = (Bucket.ADDED, status, CONFIRMED_ON_RETRY)
+                    final[index] = (Bucket.APPLIED, status, CONFIRMED_ON_RETRY)
                 else:
                     final[index] = (Bucket.ALREADY_PRESENT, status, message)
             elif verdict is Verdict.OK:
-                final[index] = _ADDED
+                final[index] = _APPLIED
             elif verdict is Verdict.REJECT:
                 final[index] = (Bucket.REJECTED, status, message or f"HTTP {status}")
             else:
@@ -255,7 +255,7 @@ class _Attempts(_EngineState):
         # May have been applied: a 206, a lost answer, an answer that is not the API's, or a
         # 5xx other than 503 (a gateway that timed out, a server that failed half way).
         # Resending is safe (duplicates are answered per item); this only decides how a
-        # "Duplicate customer" on the resend is counted. A connection that never opened
+        # "already there" answer to the resend is counted. A connection that never opened
         # cannot have applied anything.
         maybe_applied = (
             isinstance(err, OutcomeUnknownError)

@@ -15,7 +15,6 @@ orchestrates them: :meth:`Engine.run`, the dispatch of windows, the stop rules.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import time
 from collections.abc import AsyncGenerator, Sized
 from typing import Any
@@ -25,6 +24,7 @@ from ..errors import CampaignsError, SourceError
 from ..retry import RetryBudget
 from ._core import CONFIRMED_ON_RETRY as CONFIRMED_ON_RETRY
 from ._core import _Batch
+from ._deprecation import moved_attribute
 from .adapter import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, Adapter, BulkOptions, Verdict
 from .adapter import is_fatal_default as is_fatal_default
 from .attempts import _Attempts
@@ -48,19 +48,24 @@ __all__ = [
 _WINDOWS_PER_SLOT = 2
 
 
-#: Names this module exported once that a provider package defines now (deprecated aliases,
-#: for one minor version): name -> the module that defines it.
+#: Names this module exported once, kept for one minor version (deprecated aliases: they warn):
+#: old name -> (the module that defines it now, its name there, what to use instead).
 _MOVED = {
-    "MAX_RECORDS": "cc_campaigns.dynamic.adapters",  # deprecated alias
-    "FATAL_ERRORS": "cc_campaigns.dynamic.adapters",  # deprecated alias
+    "MAX_RECORDS": (  # deprecated alias
+        "cc_campaigns.dynamic.adapters",
+        "MAX_RECORDS",
+        "the adapter's max_records (BulkOptions.max_records defaults to it)",
+    ),
+    "FATAL_ERRORS": (  # deprecated alias
+        "cc_campaigns.dynamic.adapters",
+        "FATAL_ERRORS",
+        "the adapter's is_fatal",
+    ),
 }
 
 
 def __getattr__(name: str) -> Any:
-    where = _MOVED.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(where), name)
+    return moved_attribute(__name__, _MOVED, name)
 
 
 class Engine(_Windows, _Attempts, _Settlement):
@@ -86,7 +91,7 @@ class Engine(_Windows, _Attempts, _Settlement):
         self.budget = RetryBudget(capacity=options.retry_budget, refill=1.0)
         self.report = BulkReport(
             operation=adapter.operation,
-            campaign_id=adapter.target,
+            target=adapter.target,
             target_kind=adapter.target_kind,
             dry_run=options.dry_run,
             checkpoint=str(options.checkpoint) if options.checkpoint else None,
@@ -219,7 +224,7 @@ class Engine(_Windows, _Attempts, _Settlement):
         stop = self.options.stop
         if stop is not None and stop.is_set():
             # Checked per window too, not only per chunk of the source: with one item per
-            # request (VoIPbin), a chunk is minutes of sending. This batch and the rest of the
+            # request, a chunk is minutes of sending. This batch and the rest of the
             # chunk settle ``not_sent`` at once (unjournaled, so a rerun sends them).
             self._abort("interrupted: stopped before the end of the source")
         task = asyncio.create_task(self._run_batch(batch))

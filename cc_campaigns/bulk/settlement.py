@@ -15,8 +15,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ._core import _ADDED, CONFIRMED_ON_RETRY, _Batch, _EngineState
-from .report import Bucket, ItemOutcome, Progress, RejectsWriter
+from ._core import _APPLIED, CONFIRMED_ON_RETRY, _Batch, _EngineState
+from .report import FIELDS, Bucket, ItemOutcome, Progress, RejectsWriter
 
 #: Seconds between two progress callbacks.
 _PROGRESS_INTERVAL = 0.25
@@ -32,7 +32,7 @@ class _Settlement(_EngineState):
         restored = 0
         for bucket in Bucket:
             value = int(state.counts.get(bucket.value, 0))
-            setattr(report, bucket.value, value)
+            setattr(report, FIELDS[bucket], value)
             restored += value
         report.submitted = restored
         report.add_reasons(state.reasons)
@@ -80,9 +80,11 @@ class _Settlement(_EngineState):
                 offset = state.rejects_offset or 0
                 missing = state.rejects_missing
             else:
-                missing = report.resumed_items - report.added
+                missing = report.resumed_items - report.applied
         if path is not None:
-            self._rejects = RejectsWriter(path, resume_offset=offset)
+            self._rejects = RejectsWriter(
+                path, resume_offset=offset, id_field=self.adapter.id_field
+            )
             report.rejects_partial = missing
         if journal is not None:
             journal.rejects_file(path, missing)
@@ -124,35 +126,35 @@ class _Settlement(_EngineState):
             self._sample(outcome.bucket, outcome)
         confirmed = 0
         want_all = self._outcomes is not None
-        # C speed: the common case needs no Python loop. Every plain "added" result is the
-        # _ADDED object itself (see _attempt), so counting by equality counts exactly those.
-        added = results.count(_ADDED)
-        for index, result in enumerate(results if want_all or added < len(results) else ()):
+        # C speed: the common case needs no Python loop. Every plain "applied" result is the
+        # _APPLIED object itself (see _attempt), so counting by equality counts exactly those.
+        applied = results.count(_APPLIED)
+        for index, result in enumerate(results if want_all or applied < len(results) else ()):
             bucket, status, message = result
-            if bucket is Bucket.ADDED:
-                if result is not _ADDED:
-                    added += 1
+            if bucket is Bucket.APPLIED:
+                if result is not _APPLIED:
+                    applied += 1
                     confirmed += message == CONFIRMED_ON_RETRY
                 if not want_all:
                     continue
             ident, schedule = self.adapter.describe(batch.payloads[index])
             outcome = ItemOutcome(ident, bucket, status, message, schedule, batch.lines[index])
             outcomes.append(outcome)
-            if bucket is not Bucket.ADDED:
+            if bucket is not Bucket.APPLIED:
                 counts[bucket] += 1
                 if message and bucket is not Bucket.ALREADY_PRESENT:
                     reasons[message] += 1
                 self._sample(bucket, outcome)
-        counts[Bucket.ADDED] += added
+        counts[Bucket.APPLIED] += applied
         # A dry run lists only what it found wrong, not every item it did not send.
-        skip = (Bucket.ADDED, Bucket.NOT_SENT) if self.options.dry_run else (Bucket.ADDED,)
-        not_added = [o for o in outcomes if o.bucket not in skip]
+        skip = (Bucket.APPLIED, Bucket.NOT_SENT) if self.options.dry_run else (Bucket.APPLIED,)
+        not_applied = [o for o in outcomes if o.bucket not in skip]
         settled = not (batch.unsettled or counts[Bucket.NOT_SENT] or counts[Bucket.UNKNOWN])
         if self._rejects is not None:
             if settled:
-                self._rejects.write(not_added)
+                self._rejects.write(not_applied)
             else:
-                self._deferred.extend(not_added)
+                self._deferred.extend(not_applied)
         if settled and self._journal is not None:
             self._journal.finished(
                 batch.start,
@@ -169,7 +171,8 @@ class _Settlement(_EngineState):
                 resent=batch.resent,
             )
         for bucket, value in counts.items():
-            setattr(report, bucket.value, getattr(report, bucket.value) + value)
+            field = FIELDS[bucket]
+            setattr(report, field, getattr(report, field) + value)
         total = sum(counts.values())
         report.submitted += total
         report.confirmed_on_retry += confirmed
@@ -189,7 +192,8 @@ class _Settlement(_EngineState):
         if len(samples) < _SAMPLES:
             samples.append(
                 {
-                    "customer_id": outcome.customer_id,
+                    "item_id": outcome.item_id,
+                    "customer_id": outcome.item_id,  # deprecated alias
                     "message": outcome.message,
                     "http_status": outcome.http_status,
                     "line": outcome.line,
@@ -216,7 +220,7 @@ class _Settlement(_EngineState):
             Progress(
                 done=self._done,
                 total=total,
-                added=report.added,
+                applied=report.applied,
                 failed=report.failed,
                 rate=rate,
                 eta=eta,

@@ -17,7 +17,6 @@ import codecs
 import collections
 import csv
 import gzip
-import importlib
 import io
 import itertools
 import json
@@ -32,9 +31,10 @@ from typing import IO, Any
 import orjson
 
 from ..errors import SourceError, ValidationError
+from ._deprecation import moved_attribute
 
 __all__ = [
-    "CustomerSource",  # deprecated alias
+    "CustomerSource",  # noqa: F822  # deprecated alias
     "FileSource",
     "SourceRow",
     "check_outputs",
@@ -761,24 +761,34 @@ def _exact_row(
     return _json_row(data, value, number, id_keys, schedule_keys)
 
 
-#: The old name of :class:`FileSource`, for one minor version.
-CustomerSource = FileSource  # deprecated alias
-
-
-#: Names this module exported once that a provider package defines now (deprecated aliases,
-#: for one minor version): name -> the module that defines it.
+#: Names this module exported once, kept for one minor version (deprecated aliases: they warn):
+#: old name -> (the module that defines it now, its name there, what to use instead).
 _MOVED = {
-    "read_customers": "cc_campaigns.dynamic.adapters",  # deprecated alias
-    "ID_COLUMNS": "cc_campaigns.dynamic.adapters",  # deprecated alias
-    "DESTINATION_COLUMNS": "cc_campaigns.voipbin.adapters",  # deprecated alias
+    "CustomerSource": (  # deprecated alias
+        "cc_campaigns.bulk.sources",
+        "FileSource",
+        "cc_campaigns.bulk.sources.FileSource",
+    ),
+    "read_customers": (  # deprecated alias
+        "cc_campaigns.dynamic.adapters",
+        "read_customers",  # deprecated alias
+        "cc_campaigns.read_customers",  # deprecated alias
+    ),
+    "ID_COLUMNS": (
+        "cc_campaigns.dynamic.adapters",
+        "ID_COLUMNS",
+        "cc_campaigns.dynamic.adapters.ID_COLUMNS",
+    ),
+    "DESTINATION_COLUMNS": (
+        "cc_campaigns.voipbin.adapters",  # deprecated alias
+        "DESTINATION_COLUMNS",
+        "cc_campaigns.voipbin.adapters.DESTINATION_COLUMNS",  # deprecated alias
+    ),
 }
 
 
 def __getattr__(name: str) -> Any:
-    where = _MOVED.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(where), name)
+    return moved_attribute(__name__, _MOVED, name)
 
 
 # -- outputs -------------------------------------------------------------------------------------

@@ -303,7 +303,7 @@ class _Windows(_EngineState):
     def _local(self, batch: _Batch, raw: Any, position: int, bucket: Bucket, reason: Any) -> None:
         ident, schedule, line = self.adapter.raw_id(raw)
         outcome = ItemOutcome(
-            customer_id=ident,
+            item_id=ident,
             bucket=bucket,
             message=reason,
             schedule=schedule,

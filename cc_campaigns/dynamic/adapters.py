@@ -198,6 +198,8 @@ class _EightByEight:
     target_kind = "campaign"
     max_batch: int | None = None
     max_records: int | None = MAX_RECORDS
+    #: The rejects file's id column: the one :func:`read_customers` reads first.
+    id_field = "customer_id"
 
     def __init__(
         self, session: Session, campaign_id: int, *, as_string: bool, validate: bool

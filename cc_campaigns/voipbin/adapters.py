@@ -189,6 +189,9 @@ class AddTargets:
     max_batch: int | None = 1
     #: No documented limit of targets per upload.
     max_records: int | None = None
+    #: The rejects file's id column (the reader takes the first column when no destination
+    #: column is named, so the file reads back as targets).
+    id_field = "customer_id"
 
     def __init__(self, session: Session, outdial_id: str, *, validate: bool = True) -> None:
         self.session = session
