@@ -18,6 +18,7 @@ from .._idset import IdSet
 from ..errors import CampaignsError
 from ..retry import RetryBudget
 from .adapter import Adapter, BulkOptions
+from .health import Health
 from .journal import Journal
 from .limiter import AdaptiveLimiter
 from .report import Bucket, BulkReport, ItemOutcome, RejectsWriter
@@ -123,10 +124,7 @@ class _EngineState:
     _digests: bool
     _verifier: _Verifier | None
     _held: list[_Batch]
-    _last_alive: float
-    _unexpected: int
-    _server_errors: int
-    _diagnosed: bool
+    health: Health
     _source_end: int | None
     _outputs_open: bool
 

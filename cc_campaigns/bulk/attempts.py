@@ -4,15 +4,13 @@ A window's items go out as one batch (per the adapter); each attempt reads the p
 through the adapter's :class:`~cc_campaigns.bulk.adapter.Verdict`, and only what is retryable is
 sent again, within the batch's retry policy and the run's shared retry budget. A whole-request
 failure is fatal (the adapter says so), retryable, or a refusal of every item; the health rules
-stop an upload that cannot succeed (TLS, answers that are not the API's, no usable answer for
-``dead_after`` seconds) and look at the target once after a run of 5xx.
+(:class:`~.health.Health`, a collaborator of its own) stop an upload that cannot succeed.
 
 A mixin of :class:`~cc_campaigns.bulk.engine.Engine` over the shared state in :mod:`._core`.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from ..errors import (
@@ -22,19 +20,12 @@ from ..errors import (
     OutcomeUnknownError,
     RateLimitedError,
     ServerError,
-    TLSError,
     TransportError,
     UnexpectedResponseError,
 )
 from ._core import _APPLIED, CONFIRMED_ON_RETRY, _Abort, _Batch, _EngineState, _Retry
 from .adapter import Verdict
 from .report import Bucket
-
-#: Answers that are not the API's (a login page, a proxy's HTML, a 207 naming other ids) before
-#: the upload stops: the base URL is probably wrong.
-_UNEXPECTED_LIMIT = 3
-#: Whole-request 5xx answers in a row (503 aside) before the engine looks at the target once.
-_SERVER_ERRORS_BEFORE_DIAGNOSIS = 3
 
 
 class _Attempts(_EngineState):
@@ -142,8 +133,7 @@ class _Attempts(_EngineState):
             self.limiter.release(ticket, success=False)
             raise
         if not refused:
-            self._last_alive = time.monotonic()
-            self._server_errors = 0
+            self.health.alive()
         if answers is None:  # every item accepted
             if whole:
                 final[:] = [_APPLIED] * len(final)
@@ -191,50 +181,13 @@ class _Attempts(_EngineState):
         return []
 
     async def _check_health(self, err: ApiError | TransportError) -> None:
-        """Stop the upload when failures say it cannot succeed: a TLS failure (configuration),
-        answers that are not the API's (wrong URL), no usable answer for ``dead_after``
-        seconds; after a run of 5xx, look at the target once (a stopped campaign answers 500
-        in the vendor's OpenAPI examples)."""
+        """Stop the upload when :class:`~.health.Health` says it cannot succeed."""
         if self._abort_reason is not None:
             return
-        if isinstance(err, TLSError):
-            self._stop_with(err, f"TLS failed (a configuration problem, not retried): {err}")
-            return
-        if isinstance(err, UnexpectedResponseError):
-            self._unexpected += 1
-            if self._unexpected >= _UNEXPECTED_LIMIT:
-                self._stop_with(
-                    err,
-                    f"{self._unexpected} answers were not the API's; the base URL probably "
-                    f"does not point at the API (last: {err})",
-                )
-                return
-        alive = isinstance(err, ApiError) and not (
-            isinstance(err, UnexpectedResponseError)
-            or (isinstance(err, ServerError) and err.status != 503)
-        )
-        now = time.monotonic()
-        if alive:
-            self._last_alive = now
-            self._server_errors = 0
-            return
-        if now - self._last_alive > self.options.dead_after:
-            self._stop_with(
-                err,
-                f"no usable answer from the service for {now - self._last_alive:.0f} s "
-                f"(last: {err})",
-            )
-            return
-        if isinstance(err, ServerError):
-            self._server_errors += 1
-            if self._server_errors >= _SERVER_ERRORS_BEFORE_DIAGNOSIS and not self._diagnosed:
-                self._diagnosed = True
-                try:
-                    explained = await self.adapter.diagnose()
-                except Exception:  # looking is a courtesy: it never breaks the upload
-                    explained = None
-                if explained is not None and self._abort_reason is None:
-                    self._stop_with(explained, str(explained))
+        verdict = await self.health.judge(err)
+        # Looking at the target awaits: another batch may have stopped the upload meanwhile.
+        if verdict is not None and self._abort_reason is None:
+            self._stop_with(*verdict)
 
     def _whole_request_failed(
         self,

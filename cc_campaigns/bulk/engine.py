@@ -28,6 +28,7 @@ from ._deprecation import moved_attribute
 from .adapter import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, Adapter, BulkOptions, Verdict
 from .adapter import is_fatal_default as is_fatal_default
 from .attempts import _Attempts
+from .health import Health
 from .journal import Intervals, Journal, JournalState
 from .limiter import AdaptiveLimiter
 from .report import BulkReport, ItemOutcome, RejectsWriter
@@ -123,12 +124,8 @@ class Engine(_Windows, _Attempts, _Settlement):
         self._verifier: _Verifier | None = None
         #: Batches read while the verification is not through: sent once it is.
         self._held: list[_Batch] = []
-        #: Health of the service: when it last gave a usable answer, answers that were not
-        #: the API's, 5xx in a row, whether the target was looked at already.
-        self._last_alive = 0.0
-        self._unexpected = 0
-        self._server_errors = 0
-        self._diagnosed = False
+        #: The service's health: when to stop because failures say the upload cannot succeed.
+        self.health = Health(dead_after=options.dead_after, diagnose=adapter.diagnose)
         self._source_end: int | None = None
         self._outputs_open = False
 
@@ -144,7 +141,8 @@ class Engine(_Windows, _Attempts, _Settlement):
             asyncio.CancelledError: the task was cancelled; the checkpoint stays consistent.
         """
         options = self.options
-        self._started = self._last_alive = time.monotonic()
+        self._started = time.monotonic()
+        self.health.alive()  # the clock of ``dead_after`` starts with the run
         total = options.total
         if total is None and isinstance(source, Sized):
             total = len(source)
