@@ -370,3 +370,17 @@ def test_counts_by_bucket_always_add_up(outcomes: list[Bucket]) -> None:
     assert sum(report.count(b) for b in Bucket) == len(outcomes)
     data = report.to_dict()
     assert data["added"] == data["applied"] == outcomes.count(Bucket.APPLIED)
+
+
+@pytest.mark.parametrize(
+    ("operation", "kind", "present"),
+    [
+        ("add", "campaign", "already in campaign"),
+        ("remove", "campaign", "not in campaign"),
+        ("add", "outdial", "already in outdial"),
+    ],
+)
+def test_labels_speak_of_the_target_kind(operation: str, kind: str, present: str) -> None:
+    report = BulkReport(operation=operation, target=1, target_kind=kind)
+    assert report.label(Bucket.ALREADY_PRESENT) == present
+    assert report.label(Bucket.NOT_SENT) == "not sent"

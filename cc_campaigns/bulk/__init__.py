@@ -3,9 +3,9 @@
 Provider-neutral. ``adapter`` is what a provider plugs in (the :class:`Adapter` protocol and the
 run's :class:`BulkOptions`); ``sources`` reads files; ``engine`` orchestrates a run out of
 ``windows`` (reading the source into windows, resume checks), ``attempts`` (sending a window,
-retrying) and ``settlement`` (accounting); ``limiter`` paces, ``journal`` checkpoints,
-``report`` counts. Provider clients call :func:`run_bulk` and :func:`iter_bulk` with an adapter
-of their own.
+retrying; ``health`` decides when to give up) and ``settlement`` (accounting); ``limiter``
+paces, ``journal`` checkpoints, ``report`` counts. Provider clients call :func:`run_bulk` and
+:func:`iter_bulk` with an adapter of their own.
 """
 
 from __future__ import annotations

@@ -135,9 +135,9 @@ class Engine(_Windows, _Attempts, _Settlement):
         """Process ``source`` to the end; return the report.
 
         Raises:
-            ApiError: a whole-request error no retry can fix (campaign stopped, not dynamic,
-                not enabled, not started, authentication): the upload stops at once, and the
-                error carries the report of everything so far in ``error.report``.
+            ApiError: a whole-request error no retry can fix (the adapter's ``is_fatal``, or
+                what its ``diagnose`` found): the upload stops at once, and the error carries
+                the report of everything so far in ``error.report``.
             asyncio.CancelledError: the task was cancelled; the checkpoint stays consistent.
         """
         options = self.options

@@ -81,11 +81,11 @@ _FAILED = (Bucket.INVALID, Bucket.REJECTED, Bucket.UNKNOWN, Bucket.NOT_SENT)
 _LABELS = {
     "add": {
         Bucket.APPLIED: "added",
-        Bucket.ALREADY_PRESENT: "already in campaign",
+        Bucket.ALREADY_PRESENT: "already in {kind}",
     },
     "remove": {
         Bucket.APPLIED: "removed",
-        Bucket.ALREADY_PRESENT: "not in campaign",
+        Bucket.ALREADY_PRESENT: "not in {kind}",
     },
 }
 _COMMON_LABELS = {
@@ -232,7 +232,11 @@ class BulkReport:
         return int(getattr(self, FIELDS[bucket]))
 
     def label(self, bucket: Bucket) -> str:
-        return _LABELS.get(self.operation, _LABELS["add"]).get(bucket) or _COMMON_LABELS[bucket]
+        """The bucket's name in a summary, in the words of the operation and the target."""
+        label = _LABELS.get(self.operation, _LABELS["add"]).get(bucket)
+        if label is None:
+            return _COMMON_LABELS[bucket]
+        return label.format(kind=self.target_kind)
 
     def to_dict(self) -> dict[str, Any]:
         data = attrs.asdict(self, recurse=True)
