@@ -5,6 +5,10 @@ HTTP 207 per item); :class:`RemoveCustomers` drives one ``DELETE`` per customer.
 :mod:`cc_campaigns.bulk.engine` knows nothing of 8x8: what differs is declared here (the target
 kind, the 5,000,000 records per upload, which errors end an upload, the id columns of a file).
 :func:`read_customers` streams customers out of files with the engine's neutral reader.
+
+Over 500 lines on purpose, for now: the reader of the add endpoint's 207 answer
+(:func:`read_add_answer` and its pairing helpers, about 170 lines) lives beside the one adapter
+that uses it; it is the first candidate to move to a module of its own (``answers.py``).
 """
 
 from __future__ import annotations
