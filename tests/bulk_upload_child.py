@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from cc_campaigns import CampaignsClient, RetryPolicy
-from cc_campaigns.bulk import read_customers
+from cc_campaigns import CampaignsClient, RetryPolicy, read_customers
 
 
 async def main(url: str, campaign: int, source: str, checkpoint: str, rejects: str) -> None:

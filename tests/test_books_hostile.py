@@ -57,7 +57,7 @@ def rows(path: Path) -> list[dict[str, Any]]:
 def assert_true_books(report: BulkReport, submitted: int, members: set[int]) -> None:
     assert report.balanced, report.summary()
     assert report.submitted == submitted, report.summary()
-    assert report.added + report.already_present <= len(members), report.summary()
+    assert report.applied + report.already_present <= len(members), report.summary()
 
 
 def complete(report: BulkReport) -> bool:
@@ -71,7 +71,7 @@ async def test_a_finished_checkpoint_refuses_another_source(tmp_path: Path) -> N
     checkpoint = tmp_path / "upload.ckpt"
     async with rig() as r:
         first = await upload(r.client, range(1, 200), batch_size=50, checkpoint=checkpoint)
-        assert first.added == 199
+        assert first.applied == 199
         requests = r.sim.stats.requests
         with pytest.raises(CheckpointMismatchError) as caught:
             await r.client.bulk_add(RUNNING, range(200, 400), batch_size=50, checkpoint=checkpoint)
@@ -85,7 +85,7 @@ async def test_a_finished_checkpoint_refuses_another_source(tmp_path: Path) -> N
         again = await upload(
             r.client, range(200, 400), batch_size=50, checkpoint=checkpoint, restart=True
         )
-        assert (again.added, again.resumed_items) == (200, 0)
+        assert (again.applied, again.resumed_items) == (200, 0)
         assert set(r.sim.campaign_customers(RUNNING)) == set(range(1, 400))
 
 
@@ -179,16 +179,16 @@ async def test_an_answer_that_is_not_the_api_counts_nothing(fault: Fault, tmp_pa
         members = set(r.sim.campaign_customers(RUNNING))
         assert_true_books(report, len(SOURCE), members)
         listed = rows(rejects)
-        assert len(listed) == report.submitted - report.added
+        assert len(listed) == report.submitted - report.applied
         if fault is Fault.FORGED_207:
             # The first and last results are the service's own; the middle ones name ids that
             # were never sent: those items are unconfirmed, whatever else is read.
             middle = {row["customer_id"]: row["bucket"] for row in listed}
             for customer in SOURCE[1:-1]:
                 assert middle.get(customer) in ("unknown", "not_sent"), (customer, listed)
-            assert report.added <= 1
+            assert report.applied <= 1
         else:
-            assert (report.added, report.already_present, report.rejected) == (0, 0, 0)
+            assert (report.applied, report.already_present, report.rejected) == (0, 0, 0)
             assert report.unknown + report.not_sent == len(SOURCE)
             words = NOT_THE_API[fault]
             reasons = " ".join(report.reasons).lower()
@@ -201,10 +201,10 @@ async def test_an_answer_that_is_not_the_api_counts_nothing(fault: Fault, tmp_pa
             r.client, SOURCE, batch_size=50, checkpoint=checkpoint, rejects=rejects
         )
         assert final.balanced and complete(final), final.summary()
-        assert final.added + final.already_present == len(VALID)
+        assert final.applied + final.already_present == len(VALID)
         assert final.rejected == len(REFUSED)
         assert set(r.sim.campaign_customers(RUNNING)) == set(VALID)
-        assert len(rows(rejects)) == final.submitted - final.added
+        assert len(rows(rejects)) == final.submitted - final.applied
 
 
 async def test_a_cross_origin_307_reaches_nobody(tmp_path: Path) -> None:
@@ -212,7 +212,7 @@ async def test_a_cross_origin_307_reaches_nobody(tmp_path: Path) -> None:
         report = await upload(r.client, VALID, batch_size=5, retry=TWICE)
         assert r.sink.received == []
         assert not r.sink.credentials_seen
-        assert report.added == 0
+        assert report.applied == 0
         assert r.sim.campaign_customers(RUNNING) == []
 
 
@@ -243,9 +243,9 @@ async def test_items_whose_retries_ran_out_are_resent_on_the_rerun(
         )
         assert r.proxy.adds > adds, "the rerun sent nothing"
         assert final.balanced and complete(final), final.summary()
-        assert (final.added + final.already_present, final.rejected) == (len(VALID), 0)
+        assert (final.applied + final.already_present, final.rejected) == (len(VALID), 0)
         assert set(r.sim.campaign_customers(RUNNING)) == set(VALID)
-        assert len(rows(rejects)) == final.submitted - final.added
+        assert len(rows(rejects)) == final.submitted - final.applied
 
 
 async def test_simulator_faults_that_outlast_the_retries_are_resent(tmp_path: Path) -> None:
@@ -254,11 +254,11 @@ async def test_simulator_faults_that_outlast_the_retries_are_resent(tmp_path: Pa
     async with rig(sim_options={"error_rate": 1.0}) as r:
         first = await upload(r.client, SOURCE, batch_size=4, checkpoint=checkpoint, retry=TWICE)
         assert first.balanced
-        assert first.rejected == 0 and first.added == 0
+        assert first.rejected == 0 and first.applied == 0
         r.sim.faults.error_rate = 0.0
         final = await upload(r.client, SOURCE, batch_size=4, checkpoint=checkpoint, retry=TWICE)
         assert complete(final), final.summary()
-        assert (final.added, final.rejected) == (len(VALID), len(REFUSED))
+        assert (final.applied, final.rejected) == (len(VALID), len(REFUSED))
         assert set(r.sim.campaign_customers(RUNNING)) == set(VALID)
 
 
@@ -277,11 +277,11 @@ async def test_connection_refused_is_not_sent_and_the_rerun_sends_it(tmp_path: P
             first = await upload(dead, SOURCE, batch_size=4, checkpoint=checkpoint)
         assert first.balanced and first.submitted == len(SOURCE), first.summary()
         # No answer at all: nothing can have been applied, nothing was refused.
-        assert (first.added, first.rejected, first.unknown) == (0, 0, 0), first.summary()
+        assert (first.applied, first.rejected, first.unknown) == (0, 0, 0), first.summary()
         assert first.not_sent == len(SOURCE)
         final = await upload(r.client, SOURCE, batch_size=4, checkpoint=checkpoint)
         assert complete(final), final.summary()
-        assert (final.added, final.rejected) == (len(VALID), len(REFUSED))
+        assert (final.applied, final.rejected) == (len(VALID), len(REFUSED))
 
 
 # -- rejects files across resumes ------------------------------------------------------------
@@ -321,7 +321,7 @@ async def test_the_rejects_file_is_complete_after_a_cancelled_run(tmp_path: Path
         )
         assert final.balanced and complete(final), final.summary()
         listed = rows(rejects)
-        assert len(listed) == final.submitted - final.added
+        assert len(listed) == final.submitted - final.applied
         assert len({row["line"] for row in listed}) == len(listed)
-        assert (final.added, final.rejected) == (300, 1)
+        assert (final.applied, final.rejected) == (300, 1)
         assert set(r.sim.campaign_customers(RUNNING)) == set(range(1, 301))

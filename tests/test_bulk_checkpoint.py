@@ -61,7 +61,7 @@ async def test_another_range_after_a_finished_run_is_refused_and_nothing_is_sent
         populate(sim)
         async with make_client(sim) as cc:
             first = await cc.bulk_add(RUNNING, range(1, 201), checkpoint=checkpoint)
-            assert first.added == 200
+            assert first.applied == 200
             requests = sim.stats.requests
             with pytest.raises(CheckpointMismatchError) as caught:
                 await cc.bulk_add(RUNNING, range(201, 401), checkpoint=checkpoint)
@@ -71,7 +71,7 @@ async def test_another_range_after_a_finished_run_is_refused_and_nothing_is_sent
             assert "restart=True" in str(caught.value) and str(checkpoint) in str(caught.value)
             # Starting over is one option away.
             again = await cc.bulk_add(RUNNING, range(201, 401), checkpoint=checkpoint, restart=True)
-    assert (again.added, again.resumed) == (200, False)
+    assert (again.applied, again.resumed) == (200, False)
     assert members(sim) == set(range(1, 401))
 
 
@@ -128,16 +128,15 @@ async def test_the_same_source_resumes_and_completes(tmp_path: Path) -> None:
             resumed = await cc.bulk_add(RUNNING, (i for i in ids), checkpoint=checkpoint)
             assert resumed.resumed and not resumed.aborted
             assert_balanced(resumed, 600)
-            assert resumed.added == 600
+            assert resumed.applied == 600
             assert members(sim) == set(ids)
             lines = [orjson.loads(x) for x in checkpoint.read_bytes().splitlines()]
             assert lines[-1] == {"complete": 600}
             # The same source again: already complete, the counts restored, nothing sent.
             requests = sim.stats.requests
             again = await cc.bulk_add(RUNNING, (i for i in ids), checkpoint=checkpoint)
-            assert (
-                again.already_complete and again.added == 600 and again.requests == resumed.requests
-            )
+            assert again.already_complete and again.applied == 600
+            assert again.requests == resumed.requests
             assert sim.stats.requests == requests
             assert "already complete" in again.summary()
             # A longer source is another source.
@@ -158,7 +157,7 @@ async def test_an_int_and_its_digit_string_are_the_same_item(tmp_path: Path) -> 
             report = await cc.bulk_add(
                 RUNNING, [str(i) for i in range(1, 301)], checkpoint=checkpoint
             )
-    assert report.resumed and report.added == 300 and members(sim) == set(range(1, 301))
+    assert report.resumed and report.applied == 300 and members(sim) == set(range(1, 301))
 
 
 async def test_a_checkpoint_of_another_target_or_operation_is_refused(tmp_path: Path) -> None:
@@ -191,7 +190,7 @@ async def test_a_checkpoint_of_the_old_format_asks_for_a_restart(tmp_path: Path)
     with pytest.raises(CheckpointMismatchError, match="restart"):
         await run_bulk(FakeAdapter(), [1, 2], BulkOptions(checkpoint=checkpoint))
     report = await run_bulk(FakeAdapter(), [1, 2], BulkOptions(checkpoint=checkpoint, restart=True))
-    assert report.added == 2 and not report.resumed
+    assert report.applied == 2 and not report.resumed
     assert orjson.loads(checkpoint.read_bytes().splitlines()[0])["format"] == FORMAT
 
 
@@ -247,7 +246,7 @@ def test_any_edit_of_a_journaled_item_is_caught(
     stop = asyncio.Event()
     options = BulkOptions(checkpoint=checkpoint, batch_size=batch, concurrency=1, stop=stop)
     asyncio.run(run_bulk(Stopping(), ids, options))
-    journal = Journal(checkpoint, operation="add", target=1)
+    journal = Journal(checkpoint, operation="add", target=1, provider="fake")
     journal.close()
     covered = journal.state.covered
     edit %= len(ids)
@@ -293,7 +292,7 @@ async def test_file_rows_and_plain_values_of_a_window_digest_alike(tmp_path: Pat
     resumed = FakeAdapter()
     resumed.prepare = Stopping().prepare  # type: ignore[method-assign]
     report = await run_bulk(resumed, _rows(values), BulkOptions(checkpoint=checkpoint))
-    assert report.resumed and report.added == 2000 and resumed.sent == 2000 - first.added
+    assert report.resumed and report.applied == 2000 and resumed.sent == 2000 - first.applied
 
 
 async def test_a_mismatch_leaves_the_rejects_file_as_it_was(tmp_path: Path) -> None:
@@ -364,13 +363,13 @@ async def test_a_repeat_whose_first_occurrence_lapsed_is_sent_once_across_three_
     options = BulkOptions(checkpoint=tmp_path / "ck", batch_size=10, concurrency=1,
                           retry=RetryPolicy(attempts=1))  # fmt: skip
     first = await run_bulk(Service(), source, options)
-    assert (first.not_sent, first.duplicate_in_input, first.added) == (10, 1, 9)
+    assert (first.not_sent, first.duplicate_in_input, first.applied) == (10, 1, 9)
     first_seen.valid = False
     service = Service()
     service.down = False
     second = await run_bulk(service, source, options)
     assert 7 in campaign and second.balanced and second.submitted == 20
-    assert (second.invalid, second.duplicate_in_input, second.added) == (1, 0, 19)
+    assert (second.invalid, second.duplicate_in_input, second.applied) == (1, 0, 19)
     third = await run_bulk(Service(), source, options)
     assert third.already_complete and third.balanced
-    assert (third.invalid, third.duplicate_in_input, third.added) == (1, 0, 19)
+    assert (third.invalid, third.duplicate_in_input, third.applied) == (1, 0, 19)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from cc_campaigns import CampaignsClient
-from cc_campaigns.bulk import read_customers
+from cc_campaigns import CampaignsClient, read_customers
 from cc_campaigns.dynamic.simulator import Simulator
 from tests.conftest import RUNNING, make_client, make_simulator, populate
 
@@ -49,7 +48,7 @@ async def test_clean_file_chunks_keep_their_line_numbers(
     path.write_text("\n".join(lines) + "\n")
     rejects = tmp_path / "rejects.csv"
     report = await client.bulk_add(RUNNING, read_customers(path), rejects=rejects, batch_size=100)
-    assert (report.added, report.duplicate_in_input) == (899, 1)  # 900 is on the DNC list
+    assert (report.applied, report.duplicate_in_input) == (899, 1)  # 900 is on the DNC list
     with rejects.open() as handle:
         rows = {row["customer_id"]: row for row in csv.DictReader(handle)}
     assert rows["7"]["bucket"] == "duplicate_in_input"
@@ -66,8 +65,8 @@ async def test_a_resumed_report_keeps_the_traffic_of_the_journaled_windows(tmp_p
     async with faulty, make_client(faulty) as cc:
         first = await cc.bulk_add(RUNNING, range(1, 501), batch_size=50, checkpoint=checkpoint)
         again = await cc.bulk_add(RUNNING, range(1, 501), batch_size=50, checkpoint=checkpoint)
-    assert first.retries > 0 and first.added == 500
-    assert again.resumed_items == 500 and again.added == 500
+    assert first.retries > 0 and first.applied == 500
+    assert again.resumed_items == 500 and again.applied == 500
     assert (again.requests, again.retries, again.throttled) == (
         first.requests,
         first.retries,

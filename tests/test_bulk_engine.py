@@ -28,20 +28,19 @@ from cc_campaigns import (
     NotFoundError,
     RecordStatus,
     RetryPolicy,
+    read_customers,
 )
 from cc_campaigns.bulk import (
-    MAX_RECORDS,
     Bucket,
     BulkOptions,
     BulkReport,
     ItemOutcome,
     Progress,
     Verdict,
-    read_customers,
     run_bulk,
 )
-from cc_campaigns.bulk import engine as engine_module
-from cc_campaigns.bulk.engine import is_fatal_default
+from cc_campaigns.bulk import settlement as settlement_module
+from cc_campaigns.dynamic.adapters import MAX_RECORDS, AddCustomers, is_fatal_error
 from cc_campaigns.dynamic.simulator import Simulator
 from cc_campaigns.dynamic.simulator.state import (
     MSG_DELETE_COMPLETED,
@@ -180,7 +179,7 @@ async def test_faults_report_matches_campaign_exactly(
         assert report.reasons[MSG_NOT_IN_CRM] == len(UNKNOWN_TO_CRM) + (not validate)
         assert report.reasons[MSG_DNC] == len(DNC_IDS)
         assert report.unknown == 0
-        assert report.added == len(FRESH) + len(scheduled_ok)
+        assert report.applied == len(FRESH) + len(scheduled_ok)
         assert report.retries > 0  # the faults really happened
         assert sim.stats.by_status.get(0, 0) + sim.stats.by_status.get(206, 0) > 0
         if sim.stats.by_status.get(0):  # applied, then dropped: the resend confirms it
@@ -188,11 +187,11 @@ async def test_faults_report_matches_campaign_exactly(
 
         # Per item: the rejects file names everything not added, with the server's answer.
         rows = read_rejects(rejects)
-        assert len(rows) == report.submitted - report.added
+        assert len(rows) == report.submitted - report.applied
         campaign = members(sim)
         expected = set(FRESH) | {item["customer_id"] for item in scheduled_ok}
         assert campaign == expected
-        assert len(campaign) == report.added  # nothing else was added
+        assert len(campaign) == report.applied  # nothing else was added
         assert not {row["customer_id"] for row in rows} & expected - {20_000, 20_001, 23_999}
         for row in rows:
             if row["bucket"] == "rejected":
@@ -221,10 +220,10 @@ async def test_already_present_ids_were_there_before(seed: int) -> None:
             outcomes += batch
         by_bucket: dict[Bucket, set[Any]] = {}
         for outcome in outcomes:
-            by_bucket.setdefault(outcome.bucket, set()).add(outcome.customer_id)
+            by_bucket.setdefault(outcome.bucket, set()).add(outcome.item_id)
         assert len(outcomes) == len(source)
         assert by_bucket[Bucket.ALREADY_PRESENT] == set(PRESENT)
-        assert by_bucket[Bucket.ADDED] == set(range(20_000, 21_000))
+        assert by_bucket[Bucket.APPLIED] == set(range(20_000, 21_000))
         assert members(sim) == set(range(20_000, 21_000)) | set(PRESENT)
         assert sim.stats.by_status.get(429, 0) + sim.stats.by_status.get(503, 0) > 0
 
@@ -243,7 +242,7 @@ async def test_schedules_are_checked_client_side() -> None:
         ]
         report = await cc.bulk_add(RUNNING, source)
         assert_balanced(report, 6)
-        assert (report.added, report.invalid) == (2, 4)
+        assert (report.applied, report.invalid) == (2, 4)
         assert report.reasons == {
             "schedule is in the past": 1,
             "schedule is more than 7 days ahead": 1,
@@ -271,7 +270,7 @@ async def test_without_validation_the_server_rejects_with_its_own_messages(
         rejects = tmp_path / "rejects.csv"
         report = await cc.bulk_add(RUNNING, source, validate=False, rejects=rejects)
         assert_balanced(report, 6)
-        assert (report.added, report.invalid, report.rejected) == (2, 0, 4)
+        assert (report.applied, report.invalid, report.rejected) == (2, 0, 4)
         assert report.reasons == {
             MSG_SCHEDULE_PAST: 1,
             MSG_SCHEDULE_TOO_FAR: 1,
@@ -318,7 +317,7 @@ async def test_a_dropped_connection_then_duplicate_counts_as_added() -> None:
     assert adds == 2
     assert sim.stats.by_status == {0: 1, 207: 1}
     assert_balanced(report, 100)
-    assert (report.added, report.already_present) == (100, 0)
+    assert (report.applied, report.already_present) == (100, 0)
     assert report.confirmed_on_retry == 100
     assert members(sim) == set(range(1, 101))
 
@@ -352,7 +351,7 @@ async def test_a_206_is_resent_and_counted_once(seed: int, applied: bool) -> Non
     # them (plain 200s), except 50, which was in the campaign before: after a 206 its
     # "Duplicate" cannot be told apart from one caused by the first attempt, so it counts as
     # added, confirmed on retry (the one known ambiguity of a 206).
-    assert (report.added, report.already_present) == (100, 0)
+    assert (report.applied, report.already_present) == (100, 0)
     assert report.confirmed_on_retry == (100 if applied else 1)
     assert members(sim) == set(range(1, 101))
 
@@ -441,7 +440,7 @@ async def test_only_the_retryable_items_of_a_207_are_resent() -> None:
     assert server.bodies[1] == [{"customer-id": i} for i in (2, 3, 6, 7)]
     assert len(server.bodies) == 2
     assert_balanced(report, 8)
-    assert (report.added, report.already_present, report.rejected) == (5, 1, 2)
+    assert (report.applied, report.already_present, report.rejected) == (5, 1, 2)
     assert report.confirmed_on_retry == 1  # 6: unknown first, "Duplicate" on the resend
     assert (report.requests, report.retries) == (2, 1)
     assert report.throttled == 1  # the 503 and capacity items pushed back
@@ -455,10 +454,10 @@ async def test_a_207_in_another_order_is_matched_by_id() -> None:
     async with server, server.client() as cc:
         outcomes = [o async for batch in cc.iter_bulk_add(RUNNING, [1, 2, 3]) for o in batch]
     assert len(server.bodies) == 1
-    assert sorted((o.customer_id, o.bucket) for o in outcomes) == [
+    assert sorted((o.item_id, o.bucket) for o in outcomes) == [
         (1, Bucket.ALREADY_PRESENT),
-        (2, Bucket.ADDED),
-        (3, Bucket.ADDED),
+        (2, Bucket.APPLIED),
+        (3, Bucket.APPLIED),
     ]
 
 
@@ -476,7 +475,7 @@ async def test_the_client_retry_policy_governs_bulk_batches() -> None:
     ):
         report = await cc.bulk_add(RUNNING, [1, 2])
     assert len(server.bodies) == 1  # no retry: the client's policy says one attempt
-    assert (report.added, report.not_sent, report.rejected) == (1, 1, 0)  # 503: not applied
+    assert (report.applied, report.not_sent, report.rejected) == (1, 1, 0)  # 503: not applied
     assert report.samples["not_sent"][0]["message"] == (
         "gave up after 1 attempt: Service unavailable."
     )
@@ -491,8 +490,8 @@ async def test_an_unconfirmed_item_ends_unknown_after_the_last_attempt() -> None
         report = await cc.bulk_add(RUNNING, [1, 2], retry=tiny_retry(attempts=2))
     assert server.bodies[1] == [{"customer-id": 2}]
     assert_balanced(report, 2)
-    assert (report.added, report.unknown, report.rejected) == (1, 1, 0)
-    assert report.samples["unknown"][0]["customer_id"] == 2
+    assert (report.applied, report.unknown, report.rejected) == (1, 1, 0)
+    assert report.samples["unknown"][0]["item_id"] == 2
 
 
 # -- whole-request fatal errors -----------------------------------------------------------------
@@ -519,7 +518,7 @@ async def test_a_fatal_error_stops_the_upload_at_once(
     assert report.aborted
     assert report.abort_reason == str(caught.value)
     assert_balanced(report, len(source))
-    assert report.added == report.already_present == report.rejected == report.unknown == 0
+    assert report.applied == report.already_present == report.rejected == report.unknown == 0
     assert report.not_sent >= 800 - 2 * 50
     assert report.not_sent + report.invalid + report.duplicate_in_input == len(source)
     assert sim.stats.requests <= 2  # at most the batches already in flight
@@ -572,7 +571,7 @@ async def test_a_campaign_stopped_midway_raises_with_an_exact_report() -> None:
         await sim.close()
     report = caught.value.report
     assert_balanced(report, 1000)
-    assert report.added == 150
+    assert report.applied == 150
     assert report.not_sent == 850
     assert members(sim) == set(range(1, 151))
     assert adds == 4
@@ -602,7 +601,7 @@ async def test_a_dead_server_ends_the_upload_quickly() -> None:
     assert report.requests == sim.stats.requests
     assert sim.stats.requests <= 20 + 2 * 4 + 1
     assert sim.stats.by_status == {503: sim.stats.requests}
-    assert report.added == 0
+    assert report.applied == 0
     assert report.not_sent >= 1000 - 8 * 10
     assert report.rejected + report.not_sent == 1000
 
@@ -619,8 +618,8 @@ async def test_max_errors_aborts(sim: Simulator, client: CampaignsClient) -> Non
     assert_balanced(report, len(source))
     assert report.invalid == 20
     assert report.not_sent > 0
-    assert members(sim) == set(range(1, report.added + 1))
-    assert report.added < 800
+    assert members(sim) == set(range(1, report.applied + 1))
+    assert report.applied < 800
 
 
 async def test_max_records_sends_the_first_ones_only(
@@ -633,15 +632,18 @@ async def test_max_records_sends_the_first_ones_only(
     assert report.aborted
     assert report.abort_reason is not None
     assert "max_records=1,000" in report.abort_reason
-    assert (report.added, report.not_sent) == (1000, 1)
+    assert (report.applied, report.not_sent) == (1000, 1)
     assert members(sim) == set(range(10_000, 11_000))
     assert sim.stats.items_received == 1000
 
 
 async def test_the_default_limit_of_five_million() -> None:
-    """5,000,001 items with the real default limit: the first 5,000,000 are sent."""
+    """5,000,001 items with the real default limit (the one the 8x8 adapters declare): the
+    first 5,000,000 are sent."""
 
     class Fast(FakeAdapter):
+        max_records = AddCustomers.max_records
+
         def prepare_chunk(self, chunk: list[Any]) -> tuple[list[Any], list[Any], None]:
             return chunk, chunk, None
 
@@ -655,11 +657,12 @@ async def test_the_default_limit_of_five_million() -> None:
     adapter = Fast()
     report = await run_bulk(adapter, range(MAX_RECORDS + 1), BulkOptions(batch_size=5000))
     assert_balanced(report, MAX_RECORDS + 1)
-    assert (report.added, report.not_sent) == (MAX_RECORDS, 1)
+    assert (report.applied, report.not_sent) == (MAX_RECORDS, 1)
     assert adapter.sent == MAX_RECORDS
     assert report.aborted
     assert report.abort_reason is not None
     assert "max_records=5,000,000" in report.abort_reason
+    assert "fake's documented maximum per upload is 5,000,000" in report.abort_reason
 
 
 async def test_dry_run_sends_nothing(sim: Simulator, client: CampaignsClient) -> None:
@@ -668,14 +671,14 @@ async def test_dry_run_sends_nothing(sim: Simulator, client: CampaignsClient) ->
     assert report.dry_run
     assert_balanced(report, 7)
     assert (report.invalid, report.duplicate_in_input, report.not_sent) == (2, 2, 3)
-    assert report.added == 0
+    assert report.applied == 0
     assert sim.stats.requests == 0
 
 
 async def test_without_dedupe_repeats_are_sent(sim: Simulator, client: CampaignsClient) -> None:
     report = await client.bulk_add(RUNNING, [1, 2, 2, 3, 3, 3], dedupe=False)
     assert_balanced(report, 6)
-    assert (report.added, report.already_present, report.duplicate_in_input) == (3, 3, 0)
+    assert (report.applied, report.already_present, report.duplicate_in_input) == (3, 3, 0)
     assert sim.stats.items_received == 6
     assert members(sim) == {1, 2, 3}
 
@@ -695,7 +698,7 @@ async def test_iter_bulk_add_yields_every_item_once(
     assert buckets[302] is Bucket.DUPLICATE_IN_INPUT
     assert buckets[303] is Bucket.REJECTED
     assert buckets[304] is Bucket.REJECTED
-    added = {o.customer_id for o in outcomes if o.bucket is Bucket.ADDED}
+    added = {o.item_id for o in outcomes if o.bucket is Bucket.APPLIED}
     assert added == set(range(1, 301)) - {10}
     assert members(sim) == set(range(1, 301))
 
@@ -743,7 +746,7 @@ async def test_rejects_list_every_item_not_added_and_feed_back(
         ("901", "rejected", "7"),
         ("2", "invalid", "8"),
     }
-    assert len(rows) == report.submitted - report.added
+    assert len(rows) == report.submitted - report.applied
     by_line = {str(r["line"]): r for r in rows}
     assert str(by_line["4"]["http_status"]) == "404"
     assert by_line["4"]["message"] == MSG_NOT_IN_CRM
@@ -756,7 +759,7 @@ async def test_rejects_list_every_item_not_added_and_feed_back(
     sim.add_crm_customers([5000])
     again = await client.bulk_add(RUNNING, read_customers(rejects))
     assert_balanced(again, 6)
-    assert again.added == 1  # 5000
+    assert again.applied == 1  # 5000
     assert again.already_present == 2  # 3, and 1 (added by the first run)
     assert again.invalid == 2  # abc, and 2's past schedule
     assert again.rejected == 1  # 901, still on the DNC list
@@ -771,7 +774,7 @@ async def test_the_rejects_file_names_the_line_of_unreadable_rows(
     rejects = tmp_path / "rejects.jsonl"
     report = await client.bulk_add(RUNNING, read_customers(source), rejects=rejects)
     assert_balanced(report, 4)
-    assert (report.added, report.invalid) == (2, 2)
+    assert (report.applied, report.invalid) == (2, 2)
     rows = read_rejects(rejects)
     assert [(r["line"], r["bucket"]) for r in rows] == [(2, "invalid"), (4, "invalid")]
     assert "not valid JSON" in rows[0]["message"]
@@ -814,7 +817,7 @@ async def test_an_async_source(sim: Simulator, client: CampaignsClient) -> None:
 
     report = await client.bulk_add(RUNNING, ids(), batch_size=100)
     assert_balanced(report, 2000)
-    assert report.added == 990  # the CRM holds 1..1000, 900..909 are on the DNC list
+    assert report.applied == 990  # the CRM holds 1..1000, 900..909 are on the DNC list
     assert report.rejected == 1010
     assert members(sim) == set(range(1, 1001)) - set(range(900, 910))
 
@@ -825,17 +828,17 @@ async def test_an_async_source(sim: Simulator, client: CampaignsClient) -> None:
 async def test_progress_is_monotonic_and_ends_at_the_total(
     sim: Simulator, client: CampaignsClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine_module, "_PROGRESS_INTERVAL", 0.0)
+    monkeypatch.setattr(settlement_module, "_PROGRESS_INTERVAL", 0.0)
     seen: list[Progress] = []
     source: list[Any] = [*range(1, 1001), "x", 1]
     report = await client.bulk_add(RUNNING, source, batch_size=50, on_progress=seen.append)
     assert len(seen) > 10
     assert [p.done for p in seen] == sorted(p.done for p in seen)
-    assert [p.added for p in seen] == sorted(p.added for p in seen)
+    assert [p.applied for p in seen] == sorted(p.applied for p in seen)
     assert all(p.total == len(source) for p in seen)
     assert all(0 <= p.done <= len(source) for p in seen)
     assert seen[-1].done == report.submitted == len(source)
-    assert seen[-1].added == report.added
+    assert seen[-1].applied == report.applied
     assert seen[-1].failed == report.failed
 
 
@@ -861,8 +864,8 @@ async def test_bulk_remove(sim: Simulator, client: CampaignsClient) -> None:
     report = await client.bulk_remove(RUNNING, source)
     assert_balanced(report, len(source))
     assert report.operation == "remove"
-    assert report.label(Bucket.ADDED) == "removed"
-    assert report.added == 19
+    assert report.label(Bucket.APPLIED) == "removed"
+    assert report.applied == 19
     assert report.already_present == 1  # 999 was not in the campaign
     assert report.rejected == 1
     assert report.reasons[MSG_DELETE_COMPLETED] == 1
@@ -881,7 +884,7 @@ async def test_bulk_remove_under_faults() -> None:
             RUNNING, range(1, 301), retry=tiny_retry(), adaptive=False, retry_budget=1000
         )
     assert_balanced(report, 300)
-    assert (report.added, report.already_present) == (200, 100)
+    assert (report.applied, report.already_present) == (200, 100)
     assert report.retries > 0
     assert members(sim) == set()
 
@@ -921,7 +924,7 @@ async def _peak_in_flight(cc_options: dict[str, Any], upload: dict[str, Any]) ->
     finally:
         await sim.close()
     assert_balanced(report, 899)
-    assert report.added == 899
+    assert report.applied == 899
     return peak
 
 
@@ -936,9 +939,13 @@ async def test_requests_in_flight_never_exceed_the_concurrency() -> None:
 class FakeAdapter:
     """An adapter that sends nowhere: every item is accepted; subclasses change that."""
 
+    provider = "fake"
     operation = "add"
     target = 1
+    target_kind = "campaign"
     max_batch: int | None = None
+    max_records: int | None = None
+    id_field = "customer_id"
 
     def __init__(self) -> None:
         self.sent = 0
@@ -972,7 +979,10 @@ class FakeAdapter:
         return Verdict.REJECT
 
     def is_fatal(self, error: ApiError) -> bool:
-        return is_fatal_default(error)
+        return is_fatal_error(error)
+
+    async def diagnose(self) -> ApiError | None:
+        return None
 
 
 async def test_a_fake_adapter_is_never_called_more_than_concurrency_at_once() -> None:

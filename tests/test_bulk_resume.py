@@ -18,8 +18,8 @@ import orjson
 import pytest
 from aiohttp import web
 
-from cc_campaigns import CampaignsClient, RetryPolicy
-from cc_campaigns.bulk import BulkReport, read_customers
+from cc_campaigns import CampaignsClient, RetryPolicy, read_customers
+from cc_campaigns.bulk import BulkReport
 from cc_campaigns.dynamic.simulator import Simulator
 from cc_campaigns.errors import ValidationError
 
@@ -173,7 +173,7 @@ async def test_resume_after_sigkill_of_the_uploader(sim_process: str, tmp_path: 
     assert report.submitted == expected["lines"]
     assert report.resumed
     assert report.resumed_items > 0
-    assert report.added == expected["added"]
+    assert report.applied == expected["added"]
     assert report.already_present == 0  # what the killed run had in flight is confirmed
     assert report.invalid == expected["invalid"]
     assert report.duplicate_in_input == expected["duplicates"]
@@ -188,7 +188,7 @@ async def test_resume_after_sigkill_of_the_uploader(sim_process: str, tmp_path: 
     assert set(ids) == set(range(1, KILL_IDS + 1)) - set(KILL_DNC)
     # The rejects file lists each item not added exactly once, stale rows cut on resume.
     rows = reject_rows(rejects)
-    assert len(rows) == report.submitted - report.added
+    assert len(rows) == report.submitted - report.applied
     assert len({row["line"] for row in rows}) == len(rows)
     assert {row["bucket"] for row in rows} == {"invalid", "duplicate_in_input", "rejected"}
 
@@ -246,7 +246,7 @@ async def finish_and_check(
     assert report.submitted == len(source)
     assert report.resumed
     assert 0 < report.resumed_items < len(source)
-    assert (report.added, report.already_present) == (len(VALID), 0)
+    assert (report.applied, report.already_present) == (len(VALID), 0)
     assert (report.invalid, report.duplicate_in_input, report.rejected) == (2, 2, 1)
     assert report.unknown == report.not_sent == 0
     resent = sim.stats.items_received - received_before
@@ -300,13 +300,13 @@ async def test_a_stopped_upload_resumes_exactly(slow_sim: Simulator, tmp_path: P
         assert report.balanced
         assert report.submitted == len(interrupted_source())
         assert report.not_sent > 0
-        assert report.added == len(sim.campaign_customers(RUNNING))  # in flight: finished
+        assert report.applied == len(sim.campaign_customers(RUNNING))  # in flight: finished
         first_rows = reject_rows(rejects)
         assert sum(row["bucket"] == "not_sent" for row in first_rows) == report.not_sent
 
         final = await finish_and_check(sim, checkpoint, rejects)
         rows = reject_rows(rejects)
-        assert len(rows) == final.submitted - final.added == 5
+        assert len(rows) == final.submitted - final.applied == 5
         assert sorted(row["bucket"] for row in rows) == [
             "duplicate_in_input",
             "duplicate_in_input",
@@ -327,7 +327,7 @@ async def test_a_finished_checkpoint_sends_nothing_again(
     again = await client.bulk_add(RUNNING, range(1, 500), batch_size=50, checkpoint=checkpoint)
     assert sim.stats.requests == requests
     assert again.resumed_items == again.submitted == first.submitted == 499
-    assert (again.added, again.rejected) == (first.added, first.rejected)
+    assert (again.applied, again.rejected) == (first.applied, first.rejected)
 
 
 async def test_a_checkpoint_of_another_campaign_is_refused_before_sending(

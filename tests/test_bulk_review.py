@@ -54,7 +54,7 @@ async def test_items_cut_short_by_an_abort_are_sent_again_on_resume(tmp_path: Pa
     assert first.not_sent == 100
     alive = Scripted()
     second = await run_bulk(alive, ids, BulkOptions(**options))
-    assert second.balanced and second.added == 100
+    assert second.balanced and second.applied == 100
     assert sorted(alive.present) == ids
 
 
@@ -94,8 +94,8 @@ async def test_a_207_in_another_order_is_matched_by_customer_id(http_mock: aiore
     http_mock.post(url, status=207, body=orjson.dumps(answer))
     async with CampaignsClient("na12", username="u", data_token="tok-123456") as cc:
         report = await cc.bulk_add(125, [1, 2], retry=FAST)
-    assert (report.added, report.rejected) == (1, 1)
-    assert report.samples["rejected"][0]["customer_id"] == 2
+    assert (report.applied, report.rejected) == (1, 1)
+    assert report.samples["rejected"][0]["item_id"] == 2
 
 
 class GatewayTimeoutOnce(Scripted):
@@ -114,4 +114,4 @@ class GatewayTimeoutOnce(Scripted):
 async def test_a_502_may_have_applied_so_a_duplicate_on_the_resend_is_added() -> None:
     adapter = GatewayTimeoutOnce()
     report = await run_bulk(adapter, [1, 2, 3], BulkOptions(retry=FAST))
-    assert (report.added, report.already_present, report.confirmed_on_retry) == (3, 0, 3)
+    assert (report.applied, report.already_present, report.confirmed_on_retry) == (3, 0, 3)

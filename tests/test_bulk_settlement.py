@@ -52,7 +52,7 @@ async def test_items_whose_retries_ran_out_are_resent_by_the_rerun(tmp_path: Pat
                 batch_size=50, retry=fast(2), retry_budget=1000,
             )  # fmt: skip
             assert_balanced(first, 300)
-            assert (first.rejected, first.added, first.not_sent) == (0, 0, 300)
+            assert (first.rejected, first.applied, first.not_sent) == (0, 0, 300)
             assert "run again with the same checkpoint" in first.summary()
             assert {row["bucket"] for row in read_rejects(rejects)} == {"not_sent"}
             sim.faults.error_rate = 0.0
@@ -60,7 +60,7 @@ async def test_items_whose_retries_ran_out_are_resent_by_the_rerun(tmp_path: Pat
                 RUNNING, range(1, 301), checkpoint=checkpoint, rejects=rejects, batch_size=50
             )
     assert_balanced(second, 300)
-    assert second.added == 300 and second.ok
+    assert second.applied == 300 and second.ok
     assert members(sim) == set(range(1, 301))
     assert read_rejects(rejects) == []  # the rerun's file lists what is not added: nothing
 
@@ -75,10 +75,10 @@ async def test_unknown_outcomes_are_resent_and_confirmed(tmp_path: Path) -> None
                 RUNNING, range(1, 101), checkpoint=checkpoint, batch_size=25,
                 retry=fast(2), retry_budget=1000,
             )  # fmt: skip
-            assert (first.unknown, first.rejected, first.added) == (100, 0, 0)
+            assert (first.unknown, first.rejected, first.applied) == (100, 0, 0)
             sim.faults.timeout_rate = 0.0
             second = await cc.bulk_add(RUNNING, range(1, 101), checkpoint=checkpoint)
-    assert second.added == 100 and second.ok
+    assert second.applied == 100 and second.ok
     assert members(sim) == set(range(1, 101))
 
 
@@ -152,7 +152,7 @@ async def test_answers_that_are_not_the_apis_are_unknown_and_stop_the_upload() -
             adapter, list(range(1000)), BulkOptions(batch_size=10, concurrency=2, retry=fast(5))
         )
     report = caught.value.report
-    assert report.added == 0 and report.balanced
+    assert report.applied == 0 and report.balanced
     assert report.unknown >= 10  # the windows that got such an answer: maybe applied
     assert report.unknown + report.not_sent == 1000
     assert "base URL" in (report.abort_reason or "")
@@ -174,7 +174,7 @@ async def test_a_service_that_gives_no_usable_answer_stops_after_dead_after() ->
     assert asyncio.get_running_loop().time() - started < 5
     report = caught.value.report
     assert "no usable answer" in (report.abort_reason or "")
-    assert report.added == 0 and report.balanced and report.unknown > 0
+    assert report.applied == 0 and report.balanced and report.unknown > 0
 
 
 async def test_a_run_of_500s_looks_at_the_campaign_once_and_stops() -> None:
@@ -192,7 +192,7 @@ async def test_a_run_of_500s_looks_at_the_campaign_once_and_stops() -> None:
     assert adapter.diagnosed == 1
     assert adapter.requests == 3
     report = caught.value.report
-    assert report.balanced and report.added == 0 and report.unknown + report.not_sent == 1000
+    assert report.balanced and report.applied == 0 and report.unknown + report.not_sent == 1000
 
 
 async def test_a_flaky_but_alive_service_finishes_with_the_default_budget() -> None:
@@ -202,7 +202,7 @@ async def test_a_flaky_but_alive_service_finishes_with_the_default_budget() -> N
     report = await run_bulk(
         adapter, list(range(10_000)), BulkOptions(batch_size=10, concurrency=1, retry=fast(5))
     )
-    assert report.ok and report.added == 10_000 and adapter.requests >= 1_400
+    assert report.ok and report.applied == 10_000 and adapter.requests >= 1_400
 
 
 async def test_max_errors_leaves_unsent_windows_not_sent_with_the_reason() -> None:
@@ -271,7 +271,7 @@ async def test_the_rejects_file_is_complete_across_resumes(tmp_path: Path) -> No
             # 900-904 on the DNC list (rejected), 5000 not in the CRM, then repeated twice.
             assert buckets == ["duplicate_in_input"] * 2 + ["rejected"] * 6, buckets
             assert second.rejects_partial == 0
-            assert "every item not added is listed" in second.summary()
+            assert "every item not applied is listed" in second.summary()
             # A resume that names another rejects file says what that file lacks.
             other = tmp_path / "other.csv"
             third = await cc.bulk_add(RUNNING, source, checkpoint=checkpoint, rejects=other)
@@ -286,7 +286,7 @@ async def test_connect_errors_are_never_maybe_applied() -> None:
     report = await run_bulk(
         adapter, list(range(10)), BulkOptions(batch_size=10, concurrency=1, retry=fast(5))
     )
-    assert report.added == 10 and report.confirmed_on_retry == 0
+    assert report.applied == 10 and report.confirmed_on_retry == 0
 
 
 async def test_a_stopped_campaign_answering_500_stops_the_upload_with_the_real_reason(
@@ -309,7 +309,7 @@ async def test_a_stopped_campaign_answering_500_stops_the_upload_with_the_real_r
                     checkpoint=tmp_path / "ck",
                 )  # fmt: skip
     report = caught.value.report
-    assert report.balanced and report.added == 0
+    assert report.balanced and report.applied == 0
     assert sim.stats.requests <= 3 + 1 + 1  # three 500s, one look, at most one more in flight
     assert sim.campaign_status(STOPPED) == CampaignStatus.MANUAL_STOPPED
     assert sim.campaign_customers(STOPPED) == []
@@ -322,4 +322,4 @@ async def test_a_proxy_408_is_resent_not_rejected() -> None:
     report = await run_bulk(
         adapter, list(range(10)), BulkOptions(batch_size=10, concurrency=1, retry=fast(3))
     )
-    assert (report.added, report.rejected, adapter.requests) == (10, 0, 2)
+    assert (report.applied, report.rejected, adapter.requests) == (10, 0, 2)

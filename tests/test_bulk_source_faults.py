@@ -19,8 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cc_campaigns import CampaignsClient
-from cc_campaigns.bulk import CustomerSource, check_outputs, read_customers, sources
+from cc_campaigns import CampaignsClient, read_customers
+from cc_campaigns.bulk import FileSource, check_outputs, sources
+from cc_campaigns.bulk import _rows as rows_module  # the limits of the line reader
 from cc_campaigns.errors import SourceError, ValidationError
 
 from .conftest import RUNNING
@@ -111,8 +112,8 @@ def test_an_unclosed_quote_is_reported_at_the_line_it_opens(tmp_path: Path) -> N
 def test_an_over_long_line_is_one_invalid_row_and_never_held_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sources, "BLOCK_SIZE", 64)
-    monkeypatch.setattr(sources, "MAX_LINE", 100)
+    monkeypatch.setattr(rows_module, "BLOCK_SIZE", 64)
+    monkeypatch.setattr(rows_module, "MAX_LINE", 100)
     path = put(tmp_path, "c.txt", b"1\n" + b"7" * 1000 + b"\n2\r\n" + b"8" * 101 + b"\r\n3")
     assert rows(path) == [
         ("1", 1, None),
@@ -278,7 +279,7 @@ def test_a_one_column_text_file_has_only_column_0(tmp_path: Path) -> None:
 def test_the_reader_knows_its_file_and_stays_lazy(tmp_path: Path) -> None:
     path = tmp_path / "later.csv"
     reader = read_customers(path, encoding="latin-1")
-    assert isinstance(reader, CustomerSource)
+    assert isinstance(reader, FileSource)
     assert reader.path == path and reader.encoding == "latin-1"
     path.write_bytes(b"customer_id\n5\n")  # created after the call: nothing was opened yet
     assert next(reader).value == "5"
@@ -385,8 +386,8 @@ def _is_blank(line: bytes, kind: str) -> bool:
 
 @pytest.fixture
 def small_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(sources, "BLOCK_SIZE", 16)
-    monkeypatch.setattr(sources, "MAX_LINE", 120)
+    monkeypatch.setattr(rows_module, "BLOCK_SIZE", 16)
+    monkeypatch.setattr(rows_module, "MAX_LINE", 120)
     monkeypatch.setattr(sources, "MAX_ID_LENGTH", 30)
     limit = csv.field_size_limit(60)
     yield
@@ -474,7 +475,7 @@ def test_the_block_size_changes_nothing(
     path = tmp_path / "p.csv"
     path.write_bytes(b"customer_id,name\r\n" + b"\r\n".join(lines))
     whole = [(r.value, r.line, r.error) for r in read_customers(path)]
-    monkeypatch.setattr(sources, "BLOCK_SIZE", size)
+    monkeypatch.setattr(rows_module, "BLOCK_SIZE", size)
     assert [(r.value, r.line, r.error) for r in read_customers(path)] == whole
 
 

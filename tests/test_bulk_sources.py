@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cc_campaigns.bulk import SourceRow, read_customers
+from cc_campaigns import read_customers
+from cc_campaigns.bulk import SourceRow
 from cc_campaigns.errors import ValidationError
 
 SOON = "2025-03-04T10:00:00+00:00"

@@ -464,10 +464,10 @@ class Books:
         distinct = {k for k in map(key_of, source) if k is not None}
         confirmed = len(distinct & campaign)
         self.check(
-            report.added + report.already_present <= confirmed,
+            report.applied + report.already_present <= confirmed,
             "P2 ok-in-campaign",
             lambda: (
-                f"added {report.added} + already_present {report.already_present} but only "
+                f"added {report.applied} + already_present {report.already_present} but only "
                 f"{confirmed} of the source's ids are in the campaign"
             ),
         )
@@ -477,7 +477,7 @@ class Books:
             # The rejects file lists every item not added; listing the already present ones
             # too (today's documented behaviour) or none of them are both accepted.
             present_rows = sum(row.get("bucket") == "already_present" for row in rows)
-            expected_rows = report.submitted - report.added
+            expected_rows = report.submitted - report.applied
             if present_rows == 0:
                 expected_rows -= report.already_present
             self.check(
@@ -520,9 +520,9 @@ class Books:
             bucket = outcome.bucket.value
             self.latest[outcome.line] = bucket
             if bucket in ("added", "already_present"):
-                self.ok_item(outcome.customer_id, outcome.line, bucket)
+                self.ok_item(outcome.item_id, outcome.line, bucket)
             elif bucket == "rejected":
-                self.rejected_item(outcome.customer_id, outcome.message)
+                self.rejected_item(outcome.item_id, outcome.message)
         for line in range(1, len(source) + 1):
             if self.latest.get(line) in (None, "unknown", "not_sent"):
                 done = False
@@ -580,7 +580,7 @@ class Books:
         if report is None:
             return
         got = (
-            report.added + report.already_present,
+            report.applied + report.already_present,
             report.rejected,
             report.invalid,
             report.duplicate_in_input,

@@ -417,7 +417,7 @@ async def test_write_token_for_the_guide_tables(write_token: Any) -> None:
             await cc.delete_customer(RUNNING, 1)
             report = await cc.bulk_remove(RUNNING, [2, 3, 4], retry=FAST_RETRY)
             await cc.get_campaign(RUNNING)
-        assert (report.added, report.already_present) == (2, 1)
+        assert (report.applied, report.already_present) == (2, 1)
         assert 401 not in sim.stats.by_status
         assert sim.campaign_customers(RUNNING) == []
         assert sim.campaign_status(RUNNING) is CampaignStatus.MANUAL_PAUSED
@@ -431,7 +431,7 @@ async def test_write_token_data_for_every_write() -> None:
             report = await cc.bulk_add(RUNNING, [1, 2], retry=FAST_RETRY)
             await cc.delete_customer(RUNNING, 1)
             await cc.pause(RUNNING)
-        assert report.added == 2
+        assert report.applied == 2
         assert 401 not in sim.stats.by_status
     assert cc.session.closed and cc._writer("add").closed
 
@@ -481,7 +481,7 @@ async def test_bulk_remove_reads_every_not_found_wording(wording: str) -> None:
             await cc.add_customers(RUNNING, [1, 2])
             report = await cc.bulk_remove(RUNNING, [1, 2, 77, 78], retry=FAST_RETRY)
     assert report.balanced
-    assert (report.added, report.already_present, report.rejected) == (2, 2, 0)
+    assert (report.applied, report.already_present, report.rejected) == (2, 2, 0)
     assert report.label(Bucket.ALREADY_PRESENT) == "not in campaign"
     assert sim.campaign_customers(RUNNING) == []
 
@@ -493,7 +493,7 @@ async def test_bulk_remove_counts_a_record_deleted_already_as_gone() -> None:
             await cc.add_customers(RUNNING, [1, 2])
             await cc.delete_customer(RUNNING, 1)
             report = await cc.bulk_remove(RUNNING, [1, 2], retry=FAST_RETRY)
-    assert (report.added, report.already_present, report.rejected) == (1, 1, 0)
+    assert (report.applied, report.already_present, report.rejected) == (1, 1, 0)
 
 
 async def test_bulk_remove_rejects_a_customer_that_cannot_be_removed(
@@ -502,7 +502,7 @@ async def test_bulk_remove_rejects_a_customer_that_cannot_be_removed(
     await client.add_customers(RUNNING, [1, 2])
     sim.set_record_status(RUNNING, 1, RecordStatus.ACCEPTED)
     report = await client.bulk_remove(RUNNING, [1, 2], retry=FAST_RETRY)
-    assert (report.added, report.rejected) == (1, 1)
+    assert (report.applied, report.rejected) == (1, 1)
     assert report.reasons == {AGENT_CONNECTED: 1}
     assert sim.campaign_customers(RUNNING) == [1]
 
@@ -515,7 +515,7 @@ async def test_bulk_remove_from_a_missing_campaign_stops(variants: Variants) -> 
             with pytest.raises(NotFoundError) as caught:
                 await cc.bulk_remove(MISSING, [1, 2, 3], retry=FAST_RETRY)
     assert "campaign" in caught.value.message.lower()
-    assert caught.value.report.added == 0 and caught.value.report.already_present == 0
+    assert caught.value.report.applied == 0 and caught.value.report.already_present == 0
 
 
 @pytest.mark.parametrize(

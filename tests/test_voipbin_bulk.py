@@ -64,13 +64,13 @@ async def test_every_item_lands_in_one_bucket(
     source = [*numbers(25), "+1555 000 0003", "not a number", "", "5551234567"]
     report = await upload(vb, outdial, source)
     assert report.submitted == 29
-    assert (report.added, report.duplicate_in_input, report.invalid) == (25, 1, 3)
+    assert (report.applied, report.duplicate_in_input, report.invalid) == (25, 1, 3)
     assert report.requests == 25  # one POST per target
     assert report.reasons == {
         "destination is not an E.164 phone number": 2,
         "destination is missing": 1,
     }
-    assert report.campaign_id == outdial
+    assert report.target == outdial
     stored = vsim.targets(outdial)
     assert sorted(t.destination or "" for t in stored) == numbers(25)
 
@@ -86,7 +86,7 @@ async def test_rich_items(vb: VoipbinClient, vsim: VoipbinSimulator, outdial: st
         {"destination": "+15550000007", "name": 7},
     ]
     report = await upload(vb, outdial, source)
-    assert (report.added, report.invalid) == (5, 2)
+    assert (report.applied, report.invalid) == (5, 2)
     assert set(report.reasons) == {"more than 5 destinations", "name, detail or data is not text"}
     by_first = {t.destination: t for t in vsim.targets(outdial)}
     ada = by_first["+15550000001"]
@@ -110,7 +110,7 @@ async def test_a_running_campaign_stops_the_upload(
         await upload(vb, outdial, numbers(50), concurrency=1)
     report: BulkReport = info.value.report
     assert report.aborted and report.balanced
-    assert report.added == 0 and report.not_sent >= 49
+    assert report.applied == 0 and report.not_sent >= 49
     assert vsim.targets(outdial) == []
 
 
@@ -133,7 +133,7 @@ async def test_throttling_is_retried_and_counted(
     vsim.throttle_next(3, retry_after=0.001)
     vsim.fail_next(2, status=500, reason="INTERNAL_ERROR")
     report = await upload(vb, outdial, numbers(10), concurrency=2)
-    assert report.added == 10 and report.ok
+    assert report.applied == 10 and report.ok
     assert report.throttled >= 3 and report.retries >= 5
     assert len(vsim.targets(outdial)) == 10
 
@@ -145,7 +145,7 @@ async def test_the_simulators_rate_limit_is_ridden_through(outdial: str) -> None
             report = await upload(
                 vb, target, numbers(40), concurrency=8, retry=RetryPolicy(attempts=50)
             )
-        assert report.added == 40
+        assert report.applied == 40
         assert len(sim.targets(target)) == 40
 
 
@@ -157,7 +157,7 @@ async def test_a_lost_answer_is_confirmed_not_duplicated(
     vsim.drop_next(1, method="POST", path="/targets", after_apply=True)
     vsim.fail_next(1, status=504, reason="GATEWAY_TIMEOUT", method="POST", after_apply=True)
     report = await upload(vb, outdial, numbers(3), concurrency=1)
-    assert report.added == 3 and report.confirmed_on_retry == 2
+    assert report.applied == 3 and report.confirmed_on_retry == 2
     assert sorted(t.destination or "" for t in vsim.targets(outdial)) == numbers(3)
 
 
@@ -166,7 +166,7 @@ async def test_a_lost_request_is_resent(
 ) -> None:
     vsim.drop_next(1, method="POST", path="/targets")  # dropped before it was applied
     report = await upload(vb, outdial, numbers(2), concurrency=1)
-    assert report.added == 2 and report.confirmed_on_retry == 0
+    assert report.applied == 2 and report.confirmed_on_retry == 0
     assert len(vsim.targets(outdial)) == 2
 
 
@@ -177,7 +177,7 @@ async def test_server_refusals_are_rejected_per_item(
     report = await upload(
         vb, outdial, ["+15550000001", "555-0100"], validate=False, rejects=rejects
     )
-    assert (report.added, report.rejected) == (1, 1)
+    assert (report.applied, report.rejected) == (1, 1)
     assert [s["http_status"] for s in report.samples["rejected"]] == [400]
     lines = rejects.read_text().splitlines()
     assert lines[0].startswith("customer_id,") and lines[1].startswith("555-0100,")
@@ -188,7 +188,7 @@ async def test_skip_existing(vb: VoipbinClient, vsim: VoipbinSimulator, outdial:
     await vb.add_target(outdial, Address("sip:a@b", type="sip"))
     source = [*numbers(3), Address("sip:a@b", type="sip")]
     report = await upload(vb, outdial, source, skip_existing=True)
-    assert (report.added, report.already_present) == (2, 2)
+    assert (report.applied, report.already_present) == (2, 2)
     assert len(vsim.targets(outdial)) == 4
 
 
@@ -197,11 +197,11 @@ async def test_resume_from_a_checkpoint(
 ) -> None:
     checkpoint = tmp_path / "run.ckpt"
     first = await upload(vb, outdial, numbers(10), checkpoint=checkpoint, max_records=8)
-    assert (first.added, first.not_sent, first.aborted) == (8, 2, True)
+    assert (first.applied, first.not_sent, first.aborted) == (8, 2, True)
     posts = vsim.stats.by_route["POST /v1.0/outdials/{id}/targets"]
     again = await upload(vb, outdial, numbers(10), checkpoint=checkpoint)
     assert again.resumed and again.resumed_items == 8
-    assert again.added == 10  # eight restored, two new
+    assert again.applied == 10  # eight restored, two new
     assert vsim.stats.by_route["POST /v1.0/outdials/{id}/targets"] == posts + 2
     # Resuming lists what is already in the outdial first (a crashed run may not have said).
     assert vsim.stats.by_route["GET /v1.0/outdials/{id}/targets"] >= 1
@@ -217,7 +217,7 @@ async def test_a_completed_checkpoint_refuses_another_source(
     with pytest.raises(CheckpointMismatchError, match="more items than the 8"):
         await upload(vb, outdial, numbers(10), checkpoint=checkpoint)
     again = await upload(vb, outdial, numbers(8), checkpoint=checkpoint)
-    assert again.already_complete and (again.added, again.submitted) == (8, 8)
+    assert again.already_complete and (again.applied, again.submitted) == (8, 8)
     assert vsim.stats.by_route["POST /v1.0/outdials/{id}/targets"] == posts
 
 
@@ -234,7 +234,7 @@ async def test_iter_bulk_add_targets(vb: VoipbinClient, outdial: str) -> None:
     async for outcomes in vb.iter_bulk_add_targets(outdial, [*numbers(3), "x"], rate=0):
         seen.extend(outcomes)
     assert sorted(o.bucket.value for o in seen) == ["added", "added", "added", "invalid"]
-    assert {o.customer_id for o in seen if o.bucket is Bucket.ADDED} == set(numbers(3))
+    assert {o.item_id for o in seen if o.bucket is Bucket.APPLIED} == set(numbers(3))
 
 
 async def test_options_are_checked(vb: VoipbinClient, outdial: str) -> None:
@@ -339,7 +339,7 @@ async def test_upload_from_a_file(
         "destination,name\n+15550000001,Ada\n+15550000001,Ada again\nnope,Bad\n+15550000002,Bob\n"
     )
     report = await upload(vb, outdial, read_targets(path))
-    assert (report.added, report.duplicate_in_input, report.invalid) == (2, 1, 1)
+    assert (report.applied, report.duplicate_in_input, report.invalid) == (2, 1, 1)
     assert report.samples["invalid"][0]["line"] == 4
     assert {t.name for t in vsim.targets(outdial)} == {"Ada", "Bob"}
 
@@ -363,10 +363,10 @@ async def test_stop_is_honoured_within_a_chunk_of_the_source(
     )
     assert report.aborted and report.abort_reason is not None
     assert report.abort_reason.startswith("interrupted")
-    assert 0 < report.added < 300 and report.added + report.not_sent == 300
-    assert len(vsim.targets(outdial)) == report.added
+    assert 0 < report.applied < 300 and report.applied + report.not_sent == 300
+    assert len(vsim.targets(outdial)) == report.applied
     again = await upload(vb, outdial, numbers(300), checkpoint=checkpoint)
-    assert again.added == 300 and again.resumed
+    assert again.applied == 300 and again.resumed
     assert sorted(t.destination or "" for t in vsim.targets(outdial)) == numbers(300)
 
 

@@ -181,7 +181,7 @@ async def test_a_sigkilled_upload_resumes_without_duplicates(
 
         assert report.balanced, report.summary()
         assert report.submitted == N  # the whole source is accounted for
-        assert report.added == N, report.summary()
+        assert report.applied == N, report.summary()
         assert report.already_present == 0 and report.failed == 0
         assert report.resumed and report.resumed_items >= killed_at > 0
         # The killed run left targets its checkpoint does not count as finished; the rerun

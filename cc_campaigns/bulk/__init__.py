@@ -1,7 +1,10 @@
 """The bulk engine: stream millions of items through a provider's endpoint, exactly accounted.
 
-``sources`` reads files, ``engine`` chunks, sends, retries and adapts, ``limiter`` paces,
-``journal`` checkpoints, ``report`` counts. Provider clients call :func:`run_bulk` and
+Provider-neutral. ``adapter`` is what a provider plugs in (the :class:`Adapter` protocol and the
+run's :class:`BulkOptions`); ``sources`` reads files; ``engine`` orchestrates a run out of
+``windows`` (reading the source into windows, resume checks), ``attempts`` (sending a window,
+retrying; ``health`` decides when to give up) and ``settlement`` (accounting); ``limiter``
+paces, ``journal`` checkpoints, ``report`` counts. Provider clients call :func:`run_bulk` and
 :func:`iter_bulk` with an adapter of their own.
 """
 
@@ -14,19 +17,17 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..retry import RetryPolicy
-from .engine import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_CONCURRENCY,
-    MAX_RECORDS,
-    Adapter,
-    BulkOptions,
-    Engine,
-    Verdict,
-    iterate_outcomes,
-)
+from ._deprecation import moved_attribute
+from .adapter import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, Adapter, BulkOptions, Verdict
+from .engine import Engine, iterate_outcomes
 from .limiter import AdaptiveLimiter, TokenBucket
 from .report import Bucket, BulkReport, ItemOutcome, Progress
-from .sources import CustomerSource, SourceRow, check_outputs, read_customers
+from .sources import (
+    FileSource,
+    SourceRow,
+    check_outputs,
+    read_rows,
+)
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -37,8 +38,9 @@ __all__ = [
     "Bucket",
     "BulkOptions",
     "BulkReport",
-    "CustomerSource",
+    "CustomerSource",  # deprecated alias
     "Engine",
+    "FileSource",
     "ItemOutcome",
     "Progress",
     "SourceRow",
@@ -47,9 +49,34 @@ __all__ = [
     "bulk_options",
     "check_outputs",
     "iter_bulk",
-    "read_customers",
+    "read_customers",  # deprecated alias
+    "read_rows",
     "run_bulk",
 ]
+
+#: Names this module exported once, kept for one minor version (deprecated aliases: they warn):
+#: old name -> (the module that defines it now, its name there, what to use instead).
+_MOVED = {
+    "MAX_RECORDS": (  # deprecated alias
+        "cc_campaigns.dynamic.adapters",
+        "MAX_RECORDS",
+        "the adapter's max_records (BulkOptions.max_records defaults to it)",
+    ),
+    "read_customers": (  # deprecated alias
+        "cc_campaigns.dynamic.adapters",
+        "read_customers",  # deprecated alias
+        "cc_campaigns.read_customers",  # deprecated alias
+    ),
+    "CustomerSource": (  # deprecated alias
+        "cc_campaigns.bulk.sources",
+        "FileSource",
+        "cc_campaigns.bulk.FileSource",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    return moved_attribute(__name__, _MOVED, name)
 
 
 def bulk_options(default_retry: RetryPolicy, /, **options: Any) -> BulkOptions:

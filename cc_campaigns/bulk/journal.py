@@ -14,9 +14,9 @@ that yields other items, all stop with :class:`~cc_campaigns.errors.CheckpointMi
 When every window of the source is settled, a last line marks the checkpoint complete.
 
 On resume, positions inside settled windows are skipped (their counts come from the journal);
-positions of windows that were started but not settled were possibly applied, so a "Duplicate
-customer" on their resend counts as added (confirmed on retry), exactly as after a 206. A window
-is settled only when every item in it has a final answer from the service (added, already
+positions of windows that were started but not settled were possibly applied, so an "already
+there" answer to their resend counts as applied (confirmed on retry), exactly as after a 206. A
+window is settled only when every item in it has a final answer from the service (applied, already
 there, refused) or from the client (invalid, repeated): items whose outcome is unknown, or that
 were never sent, keep their window open, so a rerun sends them again.
 """
@@ -192,9 +192,9 @@ class Journal:
     Args:
         path: The checkpoint file; created if missing, resumed if present.
         operation: ``"add"`` or ``"remove"``; a checkpoint of another operation is refused.
-        target: The campaign (or outdial) id; a checkpoint of another target is refused.
-        provider: The API (``"8x8"``, ``"voipbin"``); a checkpoint of another one is refused.
-        target_kind: What ``target`` names (``"campaign"``, ``"outdial"``).
+        target: The target's id; a checkpoint of another target is refused.
+        provider: The API's name (``Adapter.provider``); a checkpoint of another one is refused.
+        target_kind: What ``target`` names (``Adapter.target_kind``).
         restart: Forget what the file says and start a new checkpoint in it.
 
     Raises:

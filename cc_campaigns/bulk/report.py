@@ -1,8 +1,13 @@
 """The bulk report: every submitted item in exactly one bucket, and the proof that it is so.
 
-``submitted == added + already_present + duplicate_in_input + invalid + rejected + unknown +
-not_sent``. Memory holds counters and a few samples; the per-item detail of every item that was
-not added streams to the rejects file (:class:`RejectsWriter`).
+``submitted == applied + already_present + duplicate_in_input + invalid + rejected + unknown +
+not_sent``. Memory holds counters and a few samples; the per-item detail of every item the
+service did not apply streams to the rejects file (:class:`RejectsWriter`).
+
+The vocabulary reads right for every provider and operation: an item is *applied* (added, or
+removed for a removal), its id is ``item_id`` (a number, a phone number), the report's
+``target`` is what the items went to. The bucket *values* (``"added"``, ``"not_sent"``, ...)
+are a stored format, kept as they were: checkpoints, rejects files and JSON reports hold them.
 """
 
 from __future__ import annotations
@@ -14,20 +19,40 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import orjson
 
+from ._deprecation import warn_renamed
+
 __all__ = ["BUCKETS", "Bucket", "BulkReport", "ItemOutcome", "Progress", "RejectsWriter"]
 
 
-class Bucket(str, enum.Enum):
-    """Where an item ended up."""
+class _BucketType(enum.EnumMeta):
+    """Resolves the deprecated member names (with a warning)."""
 
-    #: In the campaign because of this upload (for a removal: removed).
-    ADDED = "added"
-    #: "Duplicate customer" on a first attempt: it was there before (removal: was not there).
+    def __getattr__(cls, name: str) -> Any:
+        if name == "ADDED":
+            warn_renamed("Bucket.ADDED", "Bucket.APPLIED")
+            return cls.APPLIED
+        raise AttributeError(name)
+
+    def __getitem__(cls, name: str) -> Any:
+        if name == "ADDED":
+            warn_renamed("Bucket['ADDED']", "Bucket.APPLIED")
+            name = "APPLIED"
+        return super().__getitem__(name)
+
+
+class Bucket(str, enum.Enum, metaclass=_BucketType):
+    """Where an item ended up. The values are what checkpoints, rejects files and JSON reports
+    hold (unchanged by the renaming of ``ADDED`` to ``APPLIED``)."""
+
+    #: The service confirmed the change: in the target because of this run (for a removal:
+    #: removed from it).
+    APPLIED = "added"
+    #: Already so on a first attempt: it was there before (a removal: it was not there).
     ALREADY_PRESENT = "already_present"
     #: Repeated in the source; sent once.
     DUPLICATE_IN_INPUT = "duplicate_in_input"
@@ -43,18 +68,24 @@ class Bucket(str, enum.Enum):
     #: unavailable). A rerun with the checkpoint sends it.
     NOT_SENT = "not_sent"
 
+    if TYPE_CHECKING:
+        #: Deprecated alias of :attr:`APPLIED` (warns).
+        ADDED: Bucket
+
 
 BUCKETS: tuple[Bucket, ...] = tuple(Bucket)
+#: The report's counter of each bucket.
+FIELDS: dict[Bucket, str] = {bucket: bucket.name.lower() for bucket in Bucket}
 _FAILED = (Bucket.INVALID, Bucket.REJECTED, Bucket.UNKNOWN, Bucket.NOT_SENT)
 
 _LABELS = {
     "add": {
-        Bucket.ADDED: "added",
-        Bucket.ALREADY_PRESENT: "already in campaign",
+        Bucket.APPLIED: "added",
+        Bucket.ALREADY_PRESENT: "already in {kind}",
     },
     "remove": {
-        Bucket.ADDED: "removed",
-        Bucket.ALREADY_PRESENT: "not in campaign",
+        Bucket.APPLIED: "removed",
+        Bucket.ALREADY_PRESENT: "not in {kind}",
     },
 }
 _COMMON_LABELS = {
@@ -70,7 +101,8 @@ _COMMON_LABELS = {
 class ItemOutcome:
     """The final outcome of one item (what :func:`iter_bulk_add` yields, per batch)."""
 
-    customer_id: Any
+    #: The item's id, as the report and the rejects file name it.
+    item_id: Any
     bucket: Bucket
     http_status: int | None = None
     message: str | None = None
@@ -80,7 +112,13 @@ class ItemOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.bucket in (Bucket.ADDED, Bucket.ALREADY_PRESENT)
+        return self.bucket in (Bucket.APPLIED, Bucket.ALREADY_PRESENT)
+
+    @property
+    def customer_id(self) -> Any:  # deprecated alias
+        """Deprecated alias of :attr:`item_id`."""
+        warn_renamed("ItemOutcome.customer_id", "ItemOutcome.item_id")  # deprecated alias
+        return self.item_id
 
 
 @attrs.frozen
@@ -91,7 +129,8 @@ class Progress:
     done: int
     #: Items in the source, when known.
     total: int | None
-    added: int
+    #: Items the service confirmed (added, or removed for a removal).
+    applied: int
     #: Items that ended invalid, rejected, unknown or not sent.
     failed: int
     #: Items per second so far.
@@ -103,24 +142,31 @@ class Progress:
     retries: int
     elapsed: float
 
+    @property
+    def added(self) -> int:
+        """Deprecated alias of :attr:`applied`."""
+        warn_renamed("Progress.added", "Progress.applied")
+        return self.applied
+
 
 @attrs.define
 class BulkReport:
     """The outcome of a bulk upload or removal. Every submitted item is in exactly one bucket."""
 
     operation: str
-    #: The campaign (8x8) or outdial (VoIPbin) the items went to.
-    campaign_id: Any
+    #: The id of what the items went to (its kind: :attr:`target_kind`).
+    target: Any
     submitted: int = 0
-    added: int = 0
+    #: Items the service confirmed (added, or removed for a removal).
+    applied: int = 0
     already_present: int = 0
     duplicate_in_input: int = 0
     invalid: int = 0
     rejected: int = 0
     unknown: int = 0
     not_sent: int = 0
-    #: Added items whose first attempt had an unknown outcome (206, dropped connection) and whose
-    #: resend said "Duplicate customer": counted in ``added``.
+    #: Applied items whose first attempt had an unknown outcome (206, dropped connection) and
+    #: whose resend said "already there": counted in ``applied``.
     confirmed_on_retry: int = 0
     #: Count per reason: the server's message or the client rule.
     reasons: dict[str, int] = attrs.field(factory=dict)
@@ -142,13 +188,25 @@ class BulkReport:
     dry_run: bool = False
     #: The checkpoint said this upload had completed: nothing was sent, the counts are its.
     already_complete: bool = False
-    #: Items of earlier runs that were not added and are missing from this run's rejects file
+    #: Items of earlier runs that were not applied and are missing from this run's rejects file
     #: (the earlier runs wrote another rejects file, or none).
     rejects_partial: int = 0
-    #: What ``campaign_id`` names: ``"campaign"`` (8x8) or ``"outdial"`` (VoIPbin).
+    #: What ``target`` names, in the provider's words (``"campaign"``, ...).
     target_kind: str = "campaign"
     #: (seconds since start, concurrency limit) each time the limit changed.
     concurrency_history: list[tuple[float, int]] = attrs.field(factory=list)
+
+    @property
+    def added(self) -> int:
+        """Deprecated alias of :attr:`applied`."""
+        warn_renamed("BulkReport.added", "BulkReport.applied")
+        return self.applied
+
+    @property
+    def campaign_id(self) -> Any:
+        """Deprecated alias of :attr:`target`."""
+        warn_renamed("BulkReport.campaign_id", "BulkReport.target")
+        return self.target
 
     @property
     def records_per_second(self) -> float:
@@ -170,10 +228,15 @@ class BulkReport:
         return self.submitted == sum(self.count(b) for b in BUCKETS)
 
     def count(self, bucket: Bucket) -> int:
-        return int(getattr(self, bucket.value))
+        """The number of items in ``bucket``."""
+        return int(getattr(self, FIELDS[bucket]))
 
     def label(self, bucket: Bucket) -> str:
-        return _LABELS.get(self.operation, _LABELS["add"]).get(bucket) or _COMMON_LABELS[bucket]
+        """The bucket's name in a summary, in the words of the operation and the target."""
+        label = _LABELS.get(self.operation, _LABELS["add"]).get(bucket)
+        if label is None:
+            return _COMMON_LABELS[bucket]
+        return label.format(kind=self.target_kind)
 
     def to_dict(self) -> dict[str, Any]:
         data = attrs.asdict(self, recurse=True)
@@ -182,6 +245,9 @@ class BulkReport:
         data["balanced"] = self.balanced
         data["ok"] = self.ok
         data["concurrency_history"] = [list(p) for p in self.concurrency_history]
+        # The old keys, for one minor version: scripts that read them keep working.
+        data["added"] = self.applied
+        data["campaign_id"] = self.target
         return data
 
     def to_json(self, *, indent: bool = True) -> str:
@@ -192,14 +258,14 @@ class BulkReport:
         """A short text a person reads in five seconds."""
         verb = "Removal" if self.operation == "remove" else "Upload"
         where = "from" if self.operation == "remove" else "to"
-        head = f"{verb} {where} {self.target_kind} {self.campaign_id}: {self.submitted:,} submitted"
+        head = f"{verb} {where} {self.target_kind} {self.target}: {self.submitted:,} submitted"
         if self.dry_run:
             head += " (dry run: nothing sent)"
         lines = [head]
         width = max(len(self.label(b)) for b in BUCKETS)
         for bucket in BUCKETS:
             value = self.count(bucket)
-            if value or bucket is Bucket.ADDED:
+            if value or bucket is Bucket.APPLIED:
                 lines.append(f"  {self.label(bucket):<{width}}  {value:>12,}")
         if self.confirmed_on_retry:
             lines.append(f"  ({self.confirmed_on_retry:,} added confirmed on a resend)")
@@ -227,11 +293,11 @@ class BulkReport:
             )
         if self.rejects and self.rejects_partial:
             lines.append(
-                f"  the items not added in this run are listed in {self.rejects}; "
+                f"  the items not applied in this run are listed in {self.rejects}; "
                 f"{self.rejects_partial:,} of earlier runs are not (they wrote another file)"
             )
         elif self.rejects:
-            lines.append(f"  every item not added is listed in {self.rejects}")
+            lines.append(f"  every item not applied is listed in {self.rejects}")
         if not self.balanced:  # pragma: no cover - would be a bug in the engine
             lines.append("  WARNING: the buckets do not add up to the submitted count")
         return "\n".join(lines)
@@ -241,20 +307,31 @@ class BulkReport:
             self.reasons[reason] = self.reasons.get(reason, 0) + count
 
 
-REJECT_FIELDS = ("customer_id", "schedule", "bucket", "http_status", "message", "line")
+#: The id column of a rejects file unless the adapter names its own (``Adapter.id_field``).
+DEFAULT_ID_FIELD = "item_id"
+#: The columns of a rejects file after the id column.
+REJECT_FIELDS = ("schedule", "bucket", "http_status", "message", "line")
 
 
 class RejectsWriter:
-    """Streams every item that was not added to a CSV or JSON Lines file (by extension).
+    """Streams every item the service did not apply to a CSV or JSON Lines file (by extension).
 
-        The file can be fed back as a source: its ``customer_id`` and ``schedule`` columns are what
-    :func:`~cc_campaigns.bulk.sources.read_customers` looks for. Writes go straight to the file
-        descriptor (no Python buffer), so what the journal says was written is on disk for the next
-        process even after a SIGKILL.
+    The file can be fed back as a source: its id column (named by the adapter, so that the
+    provider's reader finds it) and its ``schedule`` column are what the readers look for.
+    Writes go straight to the file descriptor (no Python buffer), so what the journal says was
+    written is on disk for the next process even after a SIGKILL.
     """
 
-    def __init__(self, path: str | Path, *, resume_offset: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        resume_offset: int | None = None,
+        id_field: str = DEFAULT_ID_FIELD,
+    ) -> None:
         self.path = Path(path)
+        #: The name of the id column (CSV) or key (JSON Lines).
+        self.id_field = id_field
         name = self.path.name.lower()
         self.jsonl = name.endswith((".jsonl", ".json", ".ndjson"))
         fresh = resume_offset is None or not self.path.exists()
@@ -268,7 +345,7 @@ class RejectsWriter:
             self.offset = resume_offset or 0
         os.lseek(self._fd, self.offset, os.SEEK_SET)
         if self.offset == 0 and not self.jsonl:
-            self._write(_csv_line(REJECT_FIELDS))
+            self._write(_csv_line((id_field, *REJECT_FIELDS)))
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -281,10 +358,11 @@ class RejectsWriter:
         if not outcomes:
             return
         if self.jsonl:
+            id_field = self.id_field
             chunk = b"".join(
                 _json_line(
                     {
-                        "customer_id": o.customer_id,
+                        id_field: o.item_id,
                         "schedule": o.schedule,
                         "bucket": o.bucket.value,
                         "http_status": o.http_status,
@@ -298,7 +376,7 @@ class RejectsWriter:
             chunk = b"".join(
                 _csv_line(
                     (
-                        "" if o.customer_id is None else str(o.customer_id),
+                        "" if o.item_id is None else str(o.item_id),
                         o.schedule or "",
                         o.bucket.value,
                         "" if o.http_status is None else str(o.http_status),
@@ -320,7 +398,7 @@ def _json_line(record: dict[str, Any]) -> bytes:
     try:
         return orjson.dumps(record, default=str) + b"\n"
     except orjson.JSONEncodeError:
-        # orjson stops at 64 bits; customer ids go up to 1e22 (and a refused one can be larger).
+        # orjson stops at 64 bits; ids can go up to 1e22 (and a refused one can be larger).
         return json.dumps(record, default=str, separators=(",", ":")).encode() + b"\n"
 
 

@@ -2,7 +2,13 @@
 
 :class:`AddCustomers` drives ``POST /api/tstats/campaigns/{id}/customers`` (a batch per request,
 HTTP 207 per item); :class:`RemoveCustomers` drives one ``DELETE`` per customer. The engine in
-:mod:`cc_campaigns.bulk.engine` knows nothing of 8x8.
+:mod:`cc_campaigns.bulk.engine` knows nothing of 8x8: what differs is declared here (the target
+kind, the 5,000,000 records per upload, which errors end an upload, the id columns of a file).
+:func:`read_customers` streams customers out of files with the engine's neutral reader.
+
+Over 500 lines on purpose, for now: the reader of the add endpoint's 207 answer
+(:func:`read_add_answer` and its pairing helpers, about 170 lines) lives beside the one adapter
+that uses it; it is the first candidate to move to a module of its own (``answers.py``).
 """
 
 from __future__ import annotations
@@ -14,18 +20,21 @@ import time
 from collections.abc import Mapping
 from datetime import datetime
 from itertools import repeat
+from pathlib import Path
 from typing import Any
 
 from .._transport.session import Response, Session, clip, message_text
-from ..bulk.engine import Verdict, is_fatal_default
-from ..bulk.sources import SourceRow
+from ..bulk.adapter import Verdict
+from ..bulk.sources import FileSource, SourceRow, read_rows
 from ..errors import (
     ApiError,
+    AuthenticationError,
     CampaignNotDynamicError,
     CampaignNotEnabledError,
     CampaignNotStartedError,
     CampaignStoppedError,
     NotFoundError,
+    TransitionRefusedError,
     ValidationError,
     is_capacity_message,
     is_duplicate_message,
@@ -42,14 +51,34 @@ from .wire import (
 )
 
 __all__ = [
+    "FATAL_ERRORS",
+    "ID_COLUMNS",
+    "MAX_RECORDS",
     "AddCustomers",
     "RemoveCustomers",
     "check_delete_answer",
+    "is_fatal_error",
     "is_not_in_campaign_message",
     "read_add_answer",
+    "read_customers",
 ]
 
 logger = logging.getLogger("cc_campaigns")
+
+#: The documented maximum of records per upload.
+MAX_RECORDS = 5_000_000
+#: Header names recognised as the customer id column, in order of preference.
+ID_COLUMNS = ("customer_id", "customer-id", "customerid", "accountnum", "account_num", "id")
+#: Whole-request errors that no retry can fix: the credentials, a campaign that takes no
+#: records (stopped, not dynamic, not enabled, not started), a transition it refuses.
+FATAL_ERRORS: tuple[type[ApiError], ...] = (
+    AuthenticationError,
+    CampaignStoppedError,
+    CampaignNotDynamicError,
+    CampaignNotEnabledError,
+    CampaignNotStartedError,
+    TransitionRefusedError,
+)
 
 #: How far ahead a schedule may be (8x8: "a maximum of 7 days in advance").
 SCHEDULE_HORIZON = 7 * 24 * 3600
@@ -86,6 +115,61 @@ def is_not_in_campaign_message(message: str | None) -> bool:
     return not text or _NOT_IN_CAMPAIGN.search(text) is not None
 
 
+def is_fatal_error(error: ApiError) -> bool:
+    """Whether a whole-request error ends an upload: one of :data:`FATAL_ERRORS`, or a 404 that
+    names the campaign (every other request would get it too)."""
+    if isinstance(error, FATAL_ERRORS):
+        return True
+    return isinstance(error, NotFoundError) and "campaign" in (error.message or "").lower()
+
+
+def read_customers(
+    path: str | Path,
+    *,
+    column: str | int | None = None,
+    schedule_column: str | int | None = None,
+    encoding: str = "utf-8",
+    id_columns: tuple[str, ...] = ID_COLUMNS,
+    keep_columns: bool = False,
+) -> FileSource:
+    """Stream customers from a CSV (with or without a header), a text file (one id per line) or
+    JSON Lines; ``.gz`` too; ``"-"`` reads standard input.
+
+    The engine's reader (:func:`cc_campaigns.bulk.read_rows`, which says what is a record and
+    what an unreadable one yields) with the customer id columns: the id column is a header
+    named ``customer_id`` (or ``customer-id``, ``accountnum``, ``id``), else the first column;
+    a text file's first line ``customer_id`` is a header.
+
+    Args:
+        path: The file.
+        column: The id column: a header name or a 0-based index.
+        schedule_column: The schedule column (ISO 8601 with an offset). Default: a header named
+            ``schedule`` or ``schedule-date-time`` when present.
+        encoding: Text encoding of the file.
+        id_columns: Header names tried, in order, for the id column.
+        keep_columns: Keep every column of a CSV row in ``SourceRow.extra``.
+
+    Returns:
+        An iterator of rows with the file in ``path``.
+
+    Raises:
+        SourceError: the file cannot be read (missing, a directory, no permission, an unknown
+            encoding; raised when iteration starts), or stops being readable (a truncated or
+            corrupt ``.gz``: raised when reading gets there, naming the last line read).
+        ValidationError: a named column is not in the header, or a numbered one is beyond the
+            columns of the header (or of the first row). Raised when iteration starts, before
+            anything is sent.
+    """
+    return read_rows(
+        path,
+        column=column,
+        schedule_column=schedule_column,
+        encoding=encoding,
+        id_columns=id_columns,
+        keep_columns=keep_columns,
+    )
+
+
 def _split(raw: Any) -> tuple[Any, Any, int | None]:
     """(id, schedule, line) of any accepted item shape, without validating."""
     if isinstance(raw, SourceRow):
@@ -115,7 +199,11 @@ class _EightByEight:
 
     provider = "8x8"
     operation: str = "add"
+    target_kind = "campaign"
     max_batch: int | None = None
+    max_records: int | None = MAX_RECORDS
+    #: The rejects file's id column: the one :func:`read_customers` reads first.
+    id_field = "customer_id"
 
     def __init__(
         self, session: Session, campaign_id: int, *, as_string: bool, validate: bool
@@ -138,7 +226,7 @@ class _EightByEight:
         return ident, None if schedule is None else str(schedule), line
 
     def is_fatal(self, error: ApiError) -> bool:
-        return is_fatal_default(error)
+        return is_fatal_error(error)
 
     async def diagnose(self) -> ApiError | None:
         """The service keeps answering 5xx for this campaign: look at the campaign once (one

@@ -8,7 +8,9 @@ for it among the targets created since (newest first, a few pages); found, it co
 listed once up front and destinations already there are not sent (``already_present``).
 
 :func:`read_targets` streams targets out of CSV, text or JSON Lines files with the engine's
-reader (:func:`cc_campaigns.bulk.read_customers`).
+reader (:func:`cc_campaigns.bulk.read_rows`). What differs from other providers is declared
+here: the target kind, no limit of records per upload, which errors end an upload, the
+destination columns of a file.
 """
 
 from __future__ import annotations
@@ -23,14 +25,20 @@ import orjson
 
 from .._idset import IdSet
 from .._transport.session import Response, Session
-from ..bulk.engine import FATAL_ERRORS, Verdict
-from ..bulk.sources import DESTINATION_COLUMNS, CustomerSource, SourceRow, read_customers
+from ..bulk.adapter import Verdict
+from ..bulk.sources import FileSource, SourceRow, read_rows
 from ..errors import (
     ApiError,
+    AuthenticationError,
+    CampaignNotDynamicError,
+    CampaignNotEnabledError,
+    CampaignNotStartedError,
+    CampaignStoppedError,
     ConnectError,
     NotFoundError,
     OutcomeUnknownError,
     ServerError,
+    TransitionRefusedError,
     TransportError,
     UnexpectedResponseError,
     ValidationError,
@@ -45,7 +53,13 @@ from .wire import (
     to_address,
 )
 
-__all__ = ["AddTargets", "check_target_answer", "read_targets"]
+__all__ = [
+    "DESTINATION_COLUMNS",
+    "FATAL_ERRORS",
+    "AddTargets",
+    "check_target_answer",
+    "read_targets",
+]
 
 logger = logging.getLogger("cc_campaigns")
 
@@ -64,6 +78,21 @@ BAD_DESTINATION = "destination is not a phone number, an Address or a mapping"
 TOO_MANY = f"more than {MAX_DESTINATIONS} destinations"
 BAD_TEXT = "name, detail or data is not text"
 
+#: Header names recognised as a phone destination column.
+DESTINATION_COLUMNS = ("destination", "phone", "number", "tel", "target")
+#: Whole-request errors that end an upload: the credentials, ``STATE_INVALID`` (a running
+#: campaign uses the outdial; :class:`TransitionRefusedError`), a missing outdial, and the
+#: shared decoder's campaign-state classes.
+FATAL_ERRORS: tuple[type[ApiError], ...] = (
+    AuthenticationError,
+    CampaignStoppedError,
+    CampaignNotDynamicError,
+    CampaignNotEnabledError,
+    CampaignNotStartedError,
+    TransitionRefusedError,
+    NotFoundError,
+)
+
 #: Mapping keys / CSV columns read as the first destination, in order of preference.
 _FIRST = ("destination", "destination_0", *DESTINATION_COLUMNS[1:])
 #: Columns read as more destinations.
@@ -75,7 +104,7 @@ def read_targets(
     *,
     column: str | int | None = None,
     encoding: str = "utf-8",
-) -> CustomerSource:
+) -> FileSource:
     """Stream targets from a CSV (with or without a header), a text file (one number per line)
     or JSON Lines; ``.gz`` too; ``"-"`` reads standard input.
 
@@ -89,12 +118,12 @@ def read_targets(
         encoding: Text encoding of the file.
 
     Raises:
-        SourceError: the file cannot be read (see :func:`~cc_campaigns.bulk.read_customers`).
+        SourceError: the file cannot be read (see :func:`~cc_campaigns.bulk.read_rows`).
         ValidationError: a named column is not in the header, or a numbered one is out of
             range (raised when iteration starts, before anything is sent).
     """
     # A one-column file's "destination" header line is skipped by the text reader itself.
-    return read_customers(
+    return read_rows(
         path, column=column, encoding=encoding, id_columns=DESTINATION_COLUMNS, keep_columns=True
     )
 
@@ -158,6 +187,11 @@ class AddTargets:
     operation: str = "add"
     target_kind: str = "outdial"
     max_batch: int | None = 1
+    #: No documented limit of targets per upload.
+    max_records: int | None = None
+    #: The rejects file's id column (the reader takes the first column when no destination
+    #: column is named, so the file reads back as targets).
+    id_field = "customer_id"
 
     def __init__(self, session: Session, outdial_id: str, *, validate: bool = True) -> None:
         self.session = session
@@ -246,7 +280,7 @@ class AddTargets:
     def is_fatal(self, error: ApiError) -> bool:
         """Auth, ``STATE_INVALID`` (a running campaign uses the outdial) and a missing outdial
         end the upload: every other target would get the same answer."""
-        return isinstance(error, (*FATAL_ERRORS, NotFoundError))
+        return isinstance(error, FATAL_ERRORS)
 
     async def diagnose(self) -> ApiError | None:
         """The service keeps answering 5xx for this outdial: look at it once (one ``GET

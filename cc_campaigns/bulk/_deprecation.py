@@ -1,0 +1,57 @@
+"""Deprecated names of the bulk vocabulary: one warning helper, one place.
+
+The report's old names (``Bucket.ADDED``, ``BulkReport.added``, ``Progress.added``, the old id
+and target names of ``ItemOutcome`` and ``BulkReport``) keep working for one minor version and
+warn with a :class:`DeprecationWarning` naming the new one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import warnings
+from typing import Any
+
+#: Callers exempt from the warning: the package's own modules that still use an old name until
+#: they are moved to the new ones (then this exemption goes).
+_OWN = "cc_campaigns."
+#: The import machinery's modules.
+_IMPORT = "importlib."
+
+
+def warn_renamed(old: str, new: str) -> None:
+    """Warn that ``old`` is deprecated in favour of ``new``, at the caller of the deprecated
+    accessor (two frames up)."""
+    caller = sys._getframe(2).f_globals.get("__name__", "")
+    if caller == _OWN[:-1] or caller.startswith(_OWN):
+        return
+    warnings.warn(
+        f"{old} is deprecated and will be removed in the next minor version; use {new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+def moved_attribute(module: str, moved: dict[str, tuple[str, str, str]], name: str) -> Any:
+    """A module ``__getattr__``: the object a deprecated module attribute ``name`` stands for
+    (``moved``: old name -> (module that defines it, its name there, what to use instead)),
+    with a warning at the caller.
+
+    Raises:
+        AttributeError: ``name`` is not a moved name either.
+    """
+    entry = moved.get(name)
+    if entry is None:
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    where, attribute, instead = entry
+    caller = sys._getframe(2).f_globals.get("__name__", "")
+    # ``from package import name`` probes the name first from the import machinery (then
+    # reads it from the importing module): the probe does not warn, the read does.
+    if not (caller == _OWN[:-1] or caller.startswith(_OWN) or caller.startswith(_IMPORT)):
+        warnings.warn(
+            f"{module}.{name} is deprecated and will be removed in the next minor version; "
+            f"use {instead}",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    return getattr(importlib.import_module(where), attribute)
