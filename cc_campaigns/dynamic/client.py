@@ -1,17 +1,29 @@
-"""``CampaignsClient``: one method per 8x8 Dynamic Campaigns endpoint, thin over the session."""
+"""``CampaignsClient``: the 8x8 Dynamic Campaigns API, one resource per endpoint group.
+
+The endpoints live in :mod:`.resources` and are reached as attributes, the preferred form::
+
+    await cc.campaigns.get(125)                  # was: await cc.get_campaign(125)
+    await cc.records.add(125, [10003629])        # was: await cc.add_customers(125, [10003629])
+
+The client keeps what is not one endpoint: lifetime (``async with``, :meth:`close`),
+configuration and authentication (the two tokens, which one each write uses and the second
+request path that needs), and the bulk entry points (:meth:`bulk_add`, :meth:`iter_bulk_add`,
+:meth:`bulk_remove`). The method names of earlier releases (``get_campaign``, ``set_status``,
+``add_customers`` ...) stay, as aliases of the resource methods
+(:class:`~cc_campaigns._transport.resources.Delegate`); they are not deprecated.
+"""
 
 from __future__ import annotations
 
 import base64
-import logging
 import os
-from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
 import aiohttp
-import orjson
 
+from .._transport.resources import Delegate as _Delegate
 from .._transport.session import (
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_TIMEOUTS,
@@ -30,36 +42,20 @@ from ..bulk import (
     iter_bulk,
     run_bulk,
 )
-from ..errors import ApiError, InvalidTransitionError, ValidationError
+from ..errors import ValidationError
 from ..retry import DEFAULT_RETRY, RetryPolicy
-from .adapters import AddCustomers, RemoveCustomers, read_add_answer
+from .adapters import AddCustomers, RemoveCustomers
 from .errors import OUTCOME_UNKNOWN, decode_8x8_error, is_capacity_refusal
-from .models import (
-    Campaign,
-    CampaignRecord,
-    CampaignState,
-    CampaignStatus,
-    ItemResult,
-    StatusChange,
-    transition_allowed,
-)
 from .platforms import resolve_8x8_base_url
-from .wire import (
-    campaign_from_wire,
-    customer_to_wire,
-    dump_json,
-    item_result_from_wire,
-    parse_customer_id,
-    records_from_wire,
-    to_customer_item,
-)
+from .resources import Campaigns, Records
+from .resources._args import campaign_id as _campaign_id
+
+# Importable from here as before (the ``as`` marks a re-export).
+from .resources.campaigns import StatusMethod as StatusMethod
+from .resources.records import CustomerIdFormat as CustomerIdFormat
 
 __all__ = ["WRITE_TOKEN_PRESETS", "CampaignsClient", "parse_write_token"]
 
-logger = logging.getLogger("cc_campaigns")
-
-StatusMethod = Literal["POST", "PATCH"]
-CustomerIdFormat = Literal["int", "string"]
 #: Which token authenticates a write: the Action Request Token or the Data Request Token.
 WriteToken = Literal["action", "data"]
 #: The writes whose token :func:`parse_write_token` sets.
@@ -113,17 +109,6 @@ def _bad_write_token(value: object) -> NoReturn:
     )
 
 
-_WHY_REFUSED = {
-    CampaignState.STOPPED: "stopped campaigns cannot be restarted (8x8 allows no transition "
-    "out of STOPPED)",
-    CampaignState.NEW: "a new campaign can only be started (RUNNING)",
-    CampaignState.RUNNING: "a running campaign can only be paused or stopped; pause it before "
-    "purging",
-    CampaignState.PAUSED: "a paused campaign is already paused",
-    CampaignState.PURGED: "a purged campaign can only be started again or stopped",
-}
-
-
 def _basic(username: str, token: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{token}".encode()).decode("ascii")
 
@@ -134,7 +119,12 @@ class CampaignsClient(SessionClient):
     Use it as an async context manager (or call :meth:`close`)::
 
         async with CampaignsClient("na12", username="acme", data_token=..., action_token=...) as cc:
-            campaign = await cc.get_campaign(125)
+            campaign = await cc.campaigns.get(125)
+            await cc.records.add(125, [10003629, 10003630])
+
+    The endpoints are grouped as the vendor's guides group them: :attr:`campaigns` (status)
+    and :attr:`records`. The older flat names (``cc.get_campaign()``, ``cc.add_customers()``
+    ...) are aliases of those and keep working.
 
     Args:
         platform: The 8x8 cluster, as in the Configuration Manager URL (``na12``, ``eu5``,
@@ -165,6 +155,13 @@ class CampaignsClient(SessionClient):
         ValidationError: missing credentials, an unknown platform, or plain http to a
             non-loopback host.
     """
+
+    #: ``/api/stats/campaigns/{id}.json`` and ``/api/tstats/campaigns/{id}``: read a campaign,
+    #: change its status.
+    campaigns: Campaigns
+    #: ``.../records.json`` and ``.../customers``: list a campaign's records, add and delete
+    #: customers.
+    records: Records
 
     def __init__(
         self,
@@ -199,13 +196,8 @@ class CampaignsClient(SessionClient):
         tokens = (read_token, action)
         self.platform = platform
         self.username = username
-        #: The method of status changes; it changes once if the service answers 405 and the
-        #: method was not set explicitly.
-        self.status_method: StatusMethod = "POST" if method == "POST" else "PATCH"
-        self._status_method_fixed = status_method is not None
         #: The token of each write (``"action"`` or ``"data"``), from ``write_token``.
         self.write_tokens: Mapping[WriteOperation, WriteToken] = write_tokens
-        self.customer_id_format: CustomerIdFormat = customer_id_format
         base = resolve_8x8_base_url(platform, base_url)
         # The tokens, and the Authorization values that carry them (a proxy may echo one).
         secrets = (read_token, action, *(_basic(username, t)[6:] for t in tokens))
@@ -231,6 +223,42 @@ class CampaignsClient(SessionClient):
         self._data_writes = self._session
         if "data" in write_tokens.values() and read_token != action:
             self._data_writes = request_path(read_token)
+        chosen: StatusMethod = "POST" if method == "POST" else "PATCH"
+        self.campaigns = Campaigns(
+            self._session,
+            writes=self._writer("status"),
+            status_method=None if status_method is None else chosen,
+        )
+        self.records = Records(
+            self._session,
+            adds=self._writer("add"),
+            deletes=self._writer("delete"),
+            customer_id_format=customer_id_format,
+        )
+
+    @property
+    def status_method(self) -> StatusMethod:
+        """The method of status changes (``"POST"`` or ``"PATCH"``); unless set explicitly, it
+        changes once if the service answers 405 and takes the other one. Settable."""
+        return self.campaigns.status_method
+
+    @status_method.setter
+    def status_method(self, value: StatusMethod) -> None:
+        self.campaigns.status_method = value
+
+    @property
+    def _status_method_fixed(self) -> bool:
+        return self.campaigns.status_method_fixed
+
+    @property
+    def customer_id_format(self) -> CustomerIdFormat:
+        """``"int"`` or ``"string"``: the JSON type of ``customer-id`` in add requests
+        (:meth:`records.add <.resources.Records.add>` and the bulk adds). Settable."""
+        return self.records.customer_id_format
+
+    @customer_id_format.setter
+    def customer_id_format(self, value: CustomerIdFormat) -> None:
+        self.records.customer_id_format = value
 
     @classmethod
     def from_env(
@@ -279,204 +307,18 @@ class CampaignsClient(SessionClient):
         finally:
             await self._session.close()
 
-    # -- campaign status ------------------------------------------------------------------
+    # -- the names of earlier releases: aliases of the resource methods ------------------------
 
-    async def get_campaign(self, campaign_id: int) -> Campaign:
-        """The campaign's status and settings (``GET /api/stats/campaigns/{id}.json``).
+    get_campaign = _Delegate("campaigns", Campaigns.get)
+    set_status = _Delegate("campaigns", Campaigns.set_status)
+    start = _Delegate("campaigns", Campaigns.start)
+    pause = _Delegate("campaigns", Campaigns.pause)
+    purge = _Delegate("campaigns", Campaigns.purge)
+    stop = _Delegate("campaigns", Campaigns.stop)
 
-        Raises:
-            NotFoundError: no such campaign.
-            AuthenticationError: wrong credentials or cluster.
-        """
-        cid = _campaign_id(campaign_id)
-        answer = await self._session.request("GET", f"/api/stats/campaigns/{cid}.json")
-        data = answer.json()
-        body = data.get("campaign") if isinstance(data, Mapping) else None
-        if not isinstance(body, Mapping):
-            raise answer.unexpected('expected {"campaign": {...}}')
-        return campaign_from_wire(body)
-
-    async def set_status(
-        self,
-        campaign_id: int,
-        status: StatusChange | str,
-        *,
-        current: CampaignState | CampaignStatus | Campaign | None = None,
-        check: bool = True,
-    ) -> None:
-        """Change the campaign's status (``POST`` or ``PATCH /api/tstats/campaigns/{id}``).
-
-        Args:
-            status: ``StatusChange`` or its name (``"RUNNING"``, ``"paused"`` ...).
-            current: The campaign's current state, when known; otherwise it is fetched (with
-                ``check=True``).
-            check: Check the transition against the state machine before sending.
-
-        Raises:
-            ValidationError: an unknown status name.
-            InvalidTransitionError: the state machine refuses it (client-side or server-side).
-            CampaignStoppedError, CampaignNotDynamicError, CampaignNotEnabledError, ...
-        """
-        cid = _campaign_id(campaign_id)
-        change = _status_change(status)
-        path = f"/api/tstats/campaigns/{cid}"
-        if check:
-            state = await self._current_state(cid, current)
-            if state is not None and not transition_allowed(state, change):
-                raise InvalidTransitionError(
-                    f"campaign {cid} is {state.value}; cannot change it to {change.value}: "
-                    f"{_WHY_REFUSED[state]}.",
-                    method=self.status_method,
-                    url=self._session.url(path),
-                )
-        body = orjson.dumps({"status": change.value})
-        await self._change_status(path, body)
-
-    async def _change_status(self, path: str, body: bytes) -> None:
-        """Send a status change; a 405 (the service wants the other method) tries the other
-        method once and keeps it, unless ``status_method`` was set explicitly."""
-        session = self._writer("status")
-        method = self.status_method
-        try:
-            await session.request(method, path, body=body, write=True)
-            return
-        except ApiError as err:
-            if err.status != 405:
-                raise
-            other: StatusMethod = "PATCH" if method == "POST" else "POST"
-            if self._status_method_fixed:
-                raise ApiError(
-                    f"the service does not accept {method} for status changes (HTTP 405) and "
-                    f"status_method={method!r} was set explicitly: set status_method="
-                    f"{other!r} (CLI: --status-method {other}, or CC_STATUS_METHOD), or leave "
-                    "it unset so that the client finds the method itself",
-                    status=405,
-                    method=method,
-                    url=err.url,
-                ) from err
-            first = err
-        try:
-            await session.request(other, path, body=body, write=True)
-        except ApiError as err:
-            if err.status == 405:
-                raise ApiError(
-                    "the service accepts neither POST nor PATCH for status changes (HTTP 405 "
-                    "to both); check the base URL",
-                    status=405,
-                    method=other,
-                    url=err.url,
-                ) from first
-            # Any other answer means the service does take this method.
-            self._keep_status_method(other)
-            raise
-        self._keep_status_method(other)
-
-    def _keep_status_method(self, method: StatusMethod) -> None:
-        if self.status_method != method:
-            logger.info(
-                "status changes: the service answered 405 to %s; using %s from now on",
-                self.status_method,
-                method,
-            )
-            self.status_method = method
-
-    async def _current_state(
-        self, cid: int, current: CampaignState | CampaignStatus | Campaign | None
-    ) -> CampaignState | None:
-        if current is None:
-            current = await self.get_campaign(cid)
-        if isinstance(current, Campaign):
-            return current.state
-        if isinstance(current, CampaignState):
-            return current
-        if isinstance(current, int):
-            # A status code, e.g. ``campaign.status`` (an unknown code is kept as a plain int):
-            # an unknown one is not checked here, the server decides.
-            try:
-                return CampaignStatus(current).state
-            except ValueError:
-                return None
-        try:
-            return CampaignState(str(current).strip().upper())
-        except ValueError:
-            names = ", ".join(s.value for s in CampaignState)
-            raise ValidationError(
-                f"unknown current state {current!r}: use one of {names}"
-            ) from None
-
-    async def start(self, campaign_id: int, **kwargs: Any) -> None:
-        """Set the campaign RUNNING (from NEW, PAUSED or PURGED)."""
-        await self.set_status(campaign_id, StatusChange.RUNNING, **kwargs)
-
-    async def pause(self, campaign_id: int, **kwargs: Any) -> None:
-        """Pause a RUNNING campaign."""
-        await self.set_status(campaign_id, StatusChange.PAUSED, **kwargs)
-
-    async def purge(self, campaign_id: int, **kwargs: Any) -> None:
-        """Purge a PAUSED campaign (flush its queued records)."""
-        await self.set_status(campaign_id, StatusChange.PURGED, **kwargs)
-
-    async def stop(self, campaign_id: int, **kwargs: Any) -> None:
-        """Stop the campaign. STOPPED is final: it can never run again."""
-        await self.set_status(campaign_id, StatusChange.STOPPED, **kwargs)
-
-    # -- records ------------------------------------------------------------------------
-
-    async def add_customers(self, campaign_id: int, items: Iterable[Any]) -> list[ItemResult]:
-        """Add customers in one request (``POST /api/tstats/campaigns/{id}/customers``).
-
-        Items are ints, digit strings, :class:`CustomerItem` or mappings with ``customer_id``
-        (or ``customer-id``) and an optional timezone-aware ``schedule``. Everything is validated
-        before sending. For thousands or millions of customers use :meth:`bulk_add`.
-
-        Returns:
-            One :class:`ItemResult` per item, as the service listed them (HTTP 207).
-
-        Raises:
-            ValidationError: an empty list or a bad item (nothing is sent).
-            UnexpectedResponseError: the answer is not one result per item sent (an HTML
-                page, an empty body, ids that were not sent ...): the base URL is probably
-                wrong; nothing in it counts as added.
-            OutcomeUnknownError: 206, the service timed out: the items may or may not be in.
-            CampaignStoppedError, CampaignNotStartedError, ...: the whole request was refused.
-        """
-        cid = _campaign_id(campaign_id)
-        customers = []
-        for index, item in enumerate(items):
-            try:
-                customers.append(to_customer_item(item))
-            except ValidationError as err:
-                raise ValidationError(f"item {index}: {err}") from None
-        if not customers:
-            raise ValidationError("no customers to add: the list is empty")
-        as_string = self.customer_id_format == "string"
-        sent = [customer_to_wire(c.customer_id, c.schedule, as_string=as_string) for c in customers]
-        answer = await self._writer("add").request(
-            "POST", f"/api/tstats/campaigns/{cid}/customers", body=dump_json(sent), write=True
-        )
-        read_add_answer(answer, sent)  # one result per item sent, or UnexpectedResponseError
-        return [item_result_from_wire(element) for element in answer.json()]
-
-    async def list_records(self, campaign_id: int) -> list[CampaignRecord]:
-        """Every record of the campaign (``GET /api/stats/campaigns/{id}/records.json``)."""
-        cid = _campaign_id(campaign_id)
-        answer = await self._session.request("GET", f"/api/stats/campaigns/{cid}/records.json")
-        return records_from_wire(answer.json())
-
-    async def delete_customer(self, campaign_id: int, customer_id: int | str) -> None:
-        """Remove one customer (``DELETE /api/tstats/campaigns/{id}/customers/{customerId}``).
-
-        204 and 200 are both success.
-
-        Raises:
-            NotFoundError: not in the campaign, or no longer deletable (agent connected,
-                completed, already deleted) - the message says which.
-        """
-        cid = _campaign_id(campaign_id)
-        customer = parse_customer_id(customer_id)
-        await self._writer("delete").request(
-            "DELETE", f"/api/tstats/campaigns/{cid}/customers/{customer}", write=True
-        )
+    add_customers = _Delegate("records", Records.add)
+    list_records = _Delegate("records", Records.list)
+    delete_customer = _Delegate("records", Records.delete)
 
     # -- bulk -----------------------------------------------------------------------------
 
@@ -601,22 +443,3 @@ class CampaignsClient(SessionClient):
             **options,
         )
         return await run_bulk(adapter, source, settings, connection_limit=session.connection_limit)
-
-
-def _campaign_id(value: Any) -> int:
-    try:
-        return parse_customer_id(value)
-    except ValidationError:
-        raise ValidationError(
-            f"campaign id must be a non-negative integer, got {value!r}"
-        ) from None
-
-
-def _status_change(value: StatusChange | str) -> StatusChange:
-    if isinstance(value, StatusChange):
-        return value
-    try:
-        return StatusChange(str(value).strip().upper())
-    except ValueError:
-        names = ", ".join(s.value for s in StatusChange)
-        raise ValidationError(f"unknown status {value!r}: use one of {names}") from None

@@ -8,7 +8,7 @@ The endpoints live in :mod:`.resources` and are reached as attributes, the prefe
 The client keeps what is not one endpoint: lifetime (``async with``, :meth:`close`),
 configuration and authentication, and the bulk entry points (:meth:`bulk_add_targets`). The
 method names of earlier releases (``get_campaign``, ``add_target`` ...) stay, as aliases of the
-resource methods (:class:`_Delegate`); they are not deprecated.
+resource methods (:class:`~cc_campaigns._transport.resources.Delegate`); they are not deprecated.
 
 Everything goes through the shared transport (:mod:`cc_campaigns._transport`), like the 8x8
 client: timeouts, retries of idempotent requests, the error tree, and redaction of the access
@@ -18,17 +18,16 @@ key or token.
 from __future__ import annotations
 
 import contextlib
-import inspect
-import operator
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
-from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import aiohttp
 
+from .._transport.resources import Delegate as _Delegate
 from .._transport.session import (
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_TIMEOUTS,
@@ -62,9 +61,6 @@ __all__ = [
     "decode_voipbin_error",
 ]
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
 #: The public VoIPbin API.
 DEFAULT_BASE_URL = "https://api.voipbin.net/v1.0"
 
@@ -74,51 +70,6 @@ DEFAULT_BULK_RATE = 16.5
 DEFAULT_BULK_CONCURRENCY = DEFAULT_CONCURRENCY
 #: "No limit" for ``max_records`` (the engine's default is 8x8's 5,000,000 per upload).
 _NO_LIMIT = 2**62
-
-
-class _Delegate(Generic[P, R]):
-    """A method name of earlier releases, kept as a one-line delegate to a resource method.
-
-    ``get_campaign = _Delegate("campaigns", Campaigns.get)`` makes ``vb.get_campaign(...)`` call
-    ``vb.campaigns.get(...)``, typed with the resource method's exact signature. This object
-    lives only while the class body runs: at class creation (:meth:`__set_name__`) it puts a
-    plain function in its place, async when the resource method is, so the class holds
-    ordinary methods as before (``help()``, ``inspect`` and ``mock.create_autospec`` see them).
-    """
-
-    def __init__(self, resource: str, method: Callable[Concatenate[Any, P], R]) -> None:
-        self._target = f"{resource}.{method.__name__}"
-        self._method = method
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        bound = operator.attrgetter(self._target)
-
-        async def call_async(client: Any, /, *args: Any, **kwargs: Any) -> Any:
-            return await bound(client)(*args, **kwargs)
-
-        def call(client: Any, /, *args: Any, **kwargs: Any) -> Any:
-            return bound(client)(*args, **kwargs)
-
-        function: Callable[..., Any] = (
-            call_async if inspect.iscoroutinefunction(self._method) else call
-        )
-        function.__name__ = name
-        function.__qualname__ = f"{owner.__qualname__}.{name}"
-        function.__module__ = owner.__module__
-        function.__doc__ = (
-            f"Same as ``client.{self._target}(...)``, the preferred form: see "
-            f":meth:`{self._method.__module__}.{self._method.__qualname__}`."
-        )
-        function.__signature__ = inspect.signature(self._method)  # type: ignore[attr-defined]
-        setattr(owner, name, function)
-
-    # What type checkers see (at run time the class holds the function made above).
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> Callable[Concatenate[Any, P], R]: ...
-    @overload
-    def __get__(self, obj: VoipbinClient, owner: type | None = None) -> Callable[P, R]: ...
-    def __get__(self, obj: VoipbinClient | None, owner: type | None = None) -> Callable[..., R]:
-        raise NotImplementedError  # replaced at class creation
 
 
 class VoipbinClient(SessionClient):

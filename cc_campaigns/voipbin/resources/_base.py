@@ -1,4 +1,5 @@
-"""What every resource shares: the session, one request helper and pagination."""
+"""What every VoIPbin resource shares: one request helper and pagination (the session and
+``repr()`` come from the neutral :class:`~cc_campaigns._transport.resources.Resource`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from ..._transport.session import Session
+from ..._transport.resources import Resource as BaseResource
 from ...errors import CampaignsError
 from ..wire import answer_json, page_from_wire
 from ._args import page_size as checked_page_size
@@ -17,18 +18,12 @@ __all__ = ["Resource"]
 T = TypeVar("T")
 
 
-class Resource:
-    """A group of endpoints sending through the client's :class:`Session`.
+class Resource(BaseResource):
+    """A group of VoIPbin endpoints sending through the client's session.
 
     Resources are made by :class:`~cc_campaigns.voipbin.VoipbinClient` and live as long as it;
     they hold no state of their own.
     """
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._session.base_url}>"
 
     async def _call(
         self,
