@@ -20,7 +20,7 @@ async def ours(url: str, campaign: int, records: int, dedupe: bool, batch_size: 
             campaign, range(1, records + 1), batch_size=batch_size, concurrency=16, dedupe=dedupe
         )
         assert report.balanced, report.summary()
-        return report.added
+        return report.applied
 
 
 def main() -> None:

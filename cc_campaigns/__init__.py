@@ -10,7 +10,8 @@ wire hooks, :mod:`.bulk`) names no provider; each provider is a subpackage of th
 from importlib.metadata import PackageNotFoundError, version
 
 from ._transport.session import Timeouts
-from .bulk import Bucket, BulkReport, ItemOutcome, Progress, SourceRow, read_customers
+from .bulk import Bucket, BulkReport, ItemOutcome, Progress, SourceRow
+from .dynamic.adapters import read_customers
 from .dynamic.client import CampaignsClient
 from .dynamic.models import (
     TRANSITIONS,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import importlib
-import re
 from pathlib import Path
 from typing import Any
 
@@ -45,23 +44,6 @@ from cc_campaigns.voipbin import adapters as voipbin_adapters
 from .test_bulk_engine import FakeAdapter, assert_balanced
 
 BULK = Path(cc_campaigns.__file__).parent / "bulk"
-#: Provider words: none of them may appear in the core, except on a deprecated alias's line.
-PROVIDER_WORDS = re.compile(r"8x8|voipbin|outdial|customer", re.IGNORECASE)
-
-
-# -- the core names no provider ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", sorted(BULK.glob("*.py")), ids=lambda p: p.name)
-def test_the_bulk_core_names_no_provider(path: Path) -> None:
-    if path.name == "limiter.py":
-        pytest.skip("owned by the limiter's change")
-    offending = [
-        f"{path.name}:{number}: {line.strip()}"
-        for number, line in enumerate(path.read_text().splitlines(), start=1)
-        if PROVIDER_WORDS.search(line) and not line.rstrip().endswith("# deprecated alias")
-    ]
-    assert offending == []
 
 
 def test_the_engine_matches_no_class_name_as_text() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -218,18 +217,6 @@ def test_the_simulators_are_reexported_lazily() -> None:
     for name in testing.__all__:
         assert getattr(testing, name) is not None
     assert testing.__all__ == sorted(testing.__all__)
-
-
-def test_the_base_names_no_provider() -> None:
-    """The neutral core: only the re-exporting ``__init__`` names the providers."""
-    root = Path(testing.__file__).parent
-    limiter = root.parent / "bulk" / "limiter.py"
-    for path in [*root.glob("*.py"), limiter]:
-        if path.name == "__init__.py":
-            continue
-        text = path.read_text().lower()
-        for word in ("8x8", "voipbin", "dynamic"):
-            assert word not in text, (path.name, word)
 
 
 #: Every name of the simulator modules' ``__all__`` before the shared base existed (and the

@@ -3,15 +3,12 @@ back-off signals) decides, and nothing in the core assumes one provider."""
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from aioresponses import aioresponses
 
-import cc_campaigns
 from cc_campaigns import (
     ApiError,
     AuthenticationError,
@@ -191,29 +188,6 @@ def test_the_8x8_capacity_rule() -> None:
     assert is_capacity_refusal(ApiError(capacity, status=400))
     assert not is_capacity_refusal(ApiError(capacity, status=500))
     assert not is_capacity_refusal(ApiError("Duplicate customer", status=400))
-
-
-# -- the core names no provider -----------------------------------------------------------------
-
-PACKAGE = Path(cc_campaigns.__file__).parent
-CORE_FILES = [*sorted((PACKAGE / "_transport").glob("*.py")), PACKAGE / "_wire.py"]
-PROVIDER_WORDS = re.compile(r"8x8|voipbin|outdial|customer", re.IGNORECASE)
-
-
-@pytest.mark.parametrize("path", CORE_FILES, ids=lambda p: p.name)
-def test_the_transport_and_wire_toolkit_name_no_provider(path: Path) -> None:
-    hits = [
-        f"{path.name}:{number}: {line.strip()}"
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if PROVIDER_WORDS.search(line)
-    ]
-    assert hits == []
-
-
-@pytest.mark.parametrize("name", ["errors.py", "retry.py"])
-def test_the_error_tree_and_retry_name_no_provider(name: str) -> None:
-    text = (PACKAGE / name).read_text(encoding="utf-8")
-    assert re.findall(r"8x8|voipbin", text, re.IGNORECASE) == []
 
 
 # -- the deprecated alias module ----------------------------------------------------------------

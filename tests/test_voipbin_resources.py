@@ -15,7 +15,13 @@ import pytest
 from aioresponses import aioresponses
 from yarl import URL
 
-from cc_campaigns import InvalidTransitionError, NotFoundError, RetryPolicy, ValidationError
+from cc_campaigns import (
+    InvalidTransitionError,
+    NotFoundError,
+    RetryPolicy,
+    UnexpectedResponseError,
+    ValidationError,
+)
 from cc_campaigns.voipbin import (
     NIL_UUID,
     Address,
@@ -447,3 +453,30 @@ async def test_a_partial_update_reads_first_and_sends_everything(
         "try_interval": 5,
         **{f"max_try_count_{i}": 2 for i in range(5)},
     }
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["a string", [CAMPAIGN], {"name": "no id"}, 7],
+    ids=["string", "list", "object without id", "number"],
+)
+async def test_a_wrongly_shaped_answer_is_not_the_apis(
+    http_mock: aioresponses, answer: Any
+) -> None:
+    # A 200 whose JSON is not a campaign (a proxy, another service): UnexpectedResponseError
+    # with the request's status, method and URL, like any answer that is not the API's.
+    url = f"{BASE}/campaigns/{CID}?accesskey={ACCESSKEY}"
+    http_mock.get(url, payload=answer)
+    async with VoipbinClient(accesskey=ACCESSKEY) as vb:
+        with pytest.raises(UnexpectedResponseError) as caught:
+            await vb.campaigns.get(CID)
+    assert (caught.value.status, caught.value.method) == (200, "GET")
+    assert caught.value.url is not None and ACCESSKEY not in str(caught.value)
+
+
+async def test_a_wrongly_shaped_page_item_is_not_the_apis(http_mock: aioresponses) -> None:
+    url = f"{BASE}/campaigns?accesskey={ACCESSKEY}&page_size=50"
+    http_mock.get(url, payload={"result": ["not a campaign"], "next_page_token": ""})
+    async with VoipbinClient(accesskey=ACCESSKEY) as vb:
+        with pytest.raises(UnexpectedResponseError):
+            _ = [c async for c in vb.campaigns.list(50)]

@@ -12,9 +12,6 @@ import sys
 import warnings
 from typing import Any
 
-#: Callers exempt from the warning: the package's own modules that still use an old name until
-#: they are moved to the new ones (then this exemption goes).
-_OWN = "cc_campaigns."
 #: The import machinery's modules.
 _IMPORT = "importlib."
 
@@ -22,9 +19,6 @@ _IMPORT = "importlib."
 def warn_renamed(old: str, new: str) -> None:
     """Warn that ``old`` is deprecated in favour of ``new``, at the caller of the deprecated
     accessor (two frames up)."""
-    caller = sys._getframe(2).f_globals.get("__name__", "")
-    if caller == _OWN[:-1] or caller.startswith(_OWN):
-        return
     warnings.warn(
         f"{old} is deprecated and will be removed in the next minor version; use {new}",
         DeprecationWarning,
@@ -47,7 +41,7 @@ def moved_attribute(module: str, moved: dict[str, tuple[str, str, str]], name: s
     caller = sys._getframe(2).f_globals.get("__name__", "")
     # ``from package import name`` probes the name first from the import machinery (then
     # reads it from the importing module): the probe does not warn, the read does.
-    if not (caller == _OWN[:-1] or caller.startswith(_OWN) or caller.startswith(_IMPORT)):
+    if not caller.startswith(_IMPORT):
         warnings.warn(
             f"{module}.{name} is deprecated and will be removed in the next minor version; "
             f"use {instead}",

@@ -18,7 +18,7 @@ goes too fast and none when it slows down, while random faults (a steady few per
 never rise above their own background. Cutting the rate for those would starve the upload without
 sparing the service: they only delay their own request.
 
-A fixed ``rate`` cap (a service's documented per-customer limit) is a :class:`TokenBucket` too.
+A fixed ``rate`` cap (a service's documented per-client limit) is a :class:`TokenBucket` too.
 
 :class:`TokenBucket` is the package's one token bucket: the engine waits on it
 (:meth:`TokenBucket.delay`) and the simulators of :mod:`cc_campaigns.testing` answer 429 from it

@@ -34,7 +34,6 @@ from .._transport.session import (
 from ..bulk import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_CONCURRENCY,
-    MAX_RECORDS,
     BulkReport,
     ItemOutcome,
     Progress,
@@ -329,7 +328,7 @@ class CampaignsClient(SessionClient):
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
         concurrency: int = DEFAULT_CONCURRENCY,
-        max_records: int = MAX_RECORDS,
+        max_records: int | None = None,
         validate: bool = True,
         dedupe: bool = True,
         checkpoint: str | Path | None = None,
@@ -346,7 +345,8 @@ class CampaignsClient(SessionClient):
                 as batches are sent, never all at once.
             batch_size: Customers per request.
             concurrency: Most requests in flight; the adaptive limit moves between 1 and this.
-            max_records: Items past this many are not sent (8x8 documents 5,000,000 a upload).
+            max_records: Items past this many are not sent (default: 8x8's documented 5,000,000
+                per upload).
             validate: Check ids and schedules (aware, not past, at most 7 days ahead) before
                 sending; invalid items are counted, never sent.
             dedupe: Send each id once; repeats are counted ``duplicate_in_input``.

@@ -68,8 +68,6 @@ DEFAULT_BASE_URL = "https://api.voipbin.net/v1.0"
 #: rate (16.7 requests/s), so jitter does not tip it over.
 DEFAULT_BULK_RATE = 16.5
 DEFAULT_BULK_CONCURRENCY = DEFAULT_CONCURRENCY
-#: "No limit" for ``max_records`` (the engine's default is 8x8's 5,000,000 per upload).
-_NO_LIMIT = 2**62
 
 
 class VoipbinClient(SessionClient):
@@ -316,7 +314,7 @@ class VoipbinClient(SessionClient):
             rate=cap,
             concurrency=concurrency,
             validate=validate,
-            max_records=max_records or _NO_LIMIT,
+            max_records=max_records,
             batch_size=1,
             **options,
         )

@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from ...bulk import BulkReport, read_customers
+from ...bulk import BulkReport
+from ...dynamic.adapters import read_customers
 from ..bulk import bulk_options, checkpoint_path, count_rows, parse_column, run_job
 from ..context import CliState, pass_state
 from ..errors import EXIT_CODES_HELP, fail

@@ -156,7 +156,7 @@ def report_table(report: BulkReport, *, checkpoint_removed: bool = False) -> Tab
     target = report.target_kind
     where = "to" if report.operation == "add" else "from"
     title = f"{'Upload' if report.operation == 'add' else 'Removal'} {where} {target}"
-    title += f" {report.campaign_id}"
+    title += f" {report.target}"
     if report.dry_run:
         title = f"Dry run: {title[0].lower()}{title[1:]} (nothing sent)"
     table = Table(
@@ -184,9 +184,9 @@ def report_table(report: BulkReport, *, checkpoint_removed: bool = False) -> Tab
             label, note = "valid", "would be sent"
         elif report.dry_run and bucket is Bucket.DUPLICATE_IN_INPUT:
             note = "would be sent once"
-        if bucket is Bucket.ADDED and report.confirmed_on_retry:
+        if bucket is Bucket.APPLIED and report.confirmed_on_retry:
             note = f"{report.confirmed_on_retry:,} of them confirmed on a resend"
-        if value or (bucket is Bucket.ADDED and not report.dry_run):
+        if value or (bucket is Bucket.APPLIED and not report.dry_run):
             table.add_row(label, f"{value:,}", note)
     reasons = {r: n for r, n in report.reasons.items() if not report.dry_run or r != DRY_RUN_REASON}
     for index, (reason, count) in enumerate(sorted(reasons.items(), key=lambda kv: -kv[1])):

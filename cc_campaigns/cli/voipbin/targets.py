@@ -55,7 +55,7 @@ def records(state: VoipbinState, outdial_id: uuid.UUID, as_json: bool) -> None:
 
 
 _RESULTS = {
-    Bucket.ADDED: "added",
+    Bucket.APPLIED: "added",
     Bucket.ALREADY_PRESENT: "already in the outdial",
     Bucket.DUPLICATE_IN_INPUT: "repeated: sent once",
 }
@@ -92,7 +92,7 @@ def add(
         print_json(
             [
                 {
-                    "destination": o.customer_id,
+                    "destination": o.item_id,
                     "result": o.bucket.value,
                     "ok": o.ok or o.bucket is Bucket.DUPLICATE_IN_INPUT,
                     "http_status": o.http_status,
@@ -102,7 +102,7 @@ def add(
             ]
         )
     else:
-        rows = [(str(o.customer_id), _result(o), str(o.http_status or "-")) for o in outcomes]
+        rows = [(str(o.item_id), _result(o), str(o.http_status or "-")) for o in outcomes]
         show(outcomes_table(rows, item="destination"))
     failed = [o for o in outcomes if not o.ok and o.bucket is not Bucket.DUPLICATE_IN_INPUT]
     if failed:

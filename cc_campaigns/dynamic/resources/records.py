@@ -11,7 +11,7 @@ from typing import Any, Literal
 from ..._transport.resources import Resource
 from ..._transport.session import Session
 from ...errors import ValidationError
-from ..adapters import read_add_answer
+from ..answers import read_add_answer
 from ..models import CampaignRecord, ItemResult
 from ..wire import (
     customer_to_wire,

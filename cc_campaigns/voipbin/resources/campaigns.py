@@ -57,7 +57,7 @@ class Campaigns(Resource):
             AuthenticationError: wrong access key or token.
         """
         cid = check.uuid_text(campaign_id, "campaign id")
-        return campaign_from_wire(await self._call("GET", f"/campaigns/{cid}"))
+        return await self._read(campaign_from_wire, "GET", f"/campaigns/{cid}")
 
     async def create(
         self,
@@ -106,7 +106,7 @@ class Campaigns(Resource):
             "queue_id": check.ref(queue_id, "queue_id"),
             "next_campaign_id": check.ref(next_campaign_id, "next_campaign_id"),
         }
-        return campaign_from_wire(await self._call("POST", "/campaigns", body=body))
+        return await self._read(campaign_from_wire, "POST", "/campaigns", body=body)
 
     async def update(
         self,
@@ -159,8 +159,8 @@ class Campaigns(Resource):
                 "end_handle": check.wire_text(current.end_handle, EndHandle.STOP),
                 **given,
             }
-        return campaign_from_wire(
-            await self._call("PUT", f"/campaigns/{cid}", body=body, retry=True)
+        return await self._read(
+            campaign_from_wire, "PUT", f"/campaigns/{cid}", body=body, retry=True
         )
 
     async def update_actions(
@@ -181,8 +181,8 @@ class Campaigns(Resource):
         """
         cid = check.uuid_text(campaign_id, "campaign id")
         body = {"actions": [action_to_wire(a) for a in actions]}
-        return campaign_from_wire(
-            await self._call("PUT", f"/campaigns/{cid}/actions", body=body, retry=True)
+        return await self._read(
+            campaign_from_wire, "PUT", f"/campaigns/{cid}/actions", body=body, retry=True
         )
 
     async def update_resources(
@@ -222,8 +222,8 @@ class Campaigns(Resource):
                 if value is None:
                     given[key] = getattr(current, key)
         body = {key: check.ref(value, key) for key, value in given.items()}
-        return campaign_from_wire(
-            await self._call("PUT", f"/campaigns/{cid}/resource_info", body=body, retry=True)
+        return await self._read(
+            campaign_from_wire, "PUT", f"/campaigns/{cid}/resource_info", body=body, retry=True
         )
 
     async def delete(self, campaign_id: str | uuid.UUID) -> None:
@@ -264,8 +264,8 @@ class Campaigns(Resource):
         if wanted is CampaignStatus.STOPPING:
             raise ValidationError("'stopping' is set by the server; ask for 'stop'")
         body = {"status": wanted.value}
-        return campaign_from_wire(
-            await self._call("PUT", f"/campaigns/{cid}/status", body=body, retry=True)
+        return await self._read(
+            campaign_from_wire, "PUT", f"/campaigns/{cid}/status", body=body, retry=True
         )
 
     async def wait_for_status(

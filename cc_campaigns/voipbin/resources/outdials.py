@@ -57,7 +57,7 @@ class Outdials(Resource):
             NotFoundError: no such outdial.
         """
         oid = check.uuid_text(outdial_id, "outdial id")
-        return outdial_from_wire(await self._call("GET", f"/outdials/{oid}"))
+        return await self._read(outdial_from_wire, "GET", f"/outdials/{oid}")
 
     async def create(
         self,
@@ -87,7 +87,7 @@ class Outdials(Resource):
             "detail": check.text(detail, "detail"),
             "data": check.data(data),
         }
-        return outdial_from_wire(await self._call("POST", "/outdials", body=body))
+        return await self._read(outdial_from_wire, "POST", "/outdials", body=body)
 
     async def update(
         self,
@@ -116,7 +116,7 @@ class Outdials(Resource):
             name = current.name or "" if name is None else name
             detail = current.detail or "" if detail is None else detail
         body = {"name": check.text(name, "name"), "detail": check.text(detail, "detail")}
-        return outdial_from_wire(await self._call("PUT", f"/outdials/{oid}", body=body, retry=True))
+        return await self._read(outdial_from_wire, "PUT", f"/outdials/{oid}", body=body, retry=True)
 
     async def delete(self, outdial_id: str | uuid.UUID) -> None:
         """Delete an outdial and its targets (``DELETE /outdials/{id}``). Sent once.

@@ -57,7 +57,7 @@ class Outplans(Resource):
             NotFoundError: no such outplan.
         """
         oid = check.uuid_text(outplan_id, "outplan id")
-        return outplan_from_wire(await self._call("GET", f"/outplans/{oid}"))
+        return await self._read(outplan_from_wire, "GET", f"/outplans/{oid}")
 
     async def create(
         self,
@@ -92,7 +92,7 @@ class Outplans(Resource):
             "source": None,
         }
         body.update(check.dial_info(source, dial_timeout, try_interval, max_try_counts))
-        return outplan_from_wire(await self._call("POST", "/outplans", body=body))
+        return await self._read(outplan_from_wire, "POST", "/outplans", body=body)
 
     async def update(
         self,
@@ -121,7 +121,7 @@ class Outplans(Resource):
             name = current.name or "" if name is None else name
             detail = current.detail or "" if detail is None else detail
         body = {"name": check.text(name, "name"), "detail": check.text(detail, "detail")}
-        return outplan_from_wire(await self._call("PUT", f"/outplans/{oid}", body=body, retry=True))
+        return await self._read(outplan_from_wire, "PUT", f"/outplans/{oid}", body=body, retry=True)
 
     async def update_dial_info(
         self,
@@ -159,8 +159,8 @@ class Outplans(Resource):
             }
             kept.update({f"max_try_count_{i}": n for i, n in enumerate(current.max_try_counts)})
             body = {**kept, **given}
-        return outplan_from_wire(
-            await self._call("PUT", f"/outplans/{oid}/dial_info", body=body, retry=True)
+        return await self._read(
+            outplan_from_wire, "PUT", f"/outplans/{oid}/dial_info", body=body, retry=True
         )
 
     async def delete(self, outplan_id: str | uuid.UUID) -> None:

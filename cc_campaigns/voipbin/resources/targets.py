@@ -68,7 +68,7 @@ class OutdialTargets(Resource):
             detail=check.text(detail or "", "detail"),
             data=check.data(data or ""),
         )
-        return target_from_wire(await self._call("POST", f"/outdials/{oid}/targets", body=body))
+        return await self._read(target_from_wire, "POST", f"/outdials/{oid}/targets", body=body)
 
     def list(
         self, outdial_id: str | uuid.UUID, page_size: int = MAX_PAGE_SIZE
@@ -105,7 +105,7 @@ class OutdialTargets(Resource):
         """
         oid = check.uuid_text(outdial_id, "outdial id")
         tid = check.uuid_text(target_id, "target id")
-        return target_from_wire(await self._call("GET", f"/outdials/{oid}/targets/{tid}"))
+        return await self._read(target_from_wire, "GET", f"/outdials/{oid}/targets/{tid}")
 
     async def delete(self, outdial_id: str | uuid.UUID, target_id: str | uuid.UUID) -> None:
         """Remove one target (``DELETE /outdials/{id}/targets/{target_id}``). Sent once.
