@@ -38,13 +38,13 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
-# The long run of the fault fuzzer (tests/test_fuzz_books.py): random examples with shrinking,
+# The long run of the fault fuzzer (tests/bulk/test_books_fuzz.py): random examples with shrinking,
 # xfail markers ignored so that every failure shows. `make test` runs a small deterministic
 # profile of the same tests. CC_FUZZ_SURVEY=FILE records the violations of every example to FILE
 # (JSON Lines) instead of stopping at the first failing one.
 CC_FUZZ_EXAMPLES ?= 500
 fuzz: $(STAMP)
-	CC_FUZZ_EXAMPLES=$(CC_FUZZ_EXAMPLES) $(BIN)/pytest tests/test_fuzz_books.py tests/test_books_hostile.py \
+	CC_FUZZ_EXAMPLES=$(CC_FUZZ_EXAMPLES) $(BIN)/pytest tests/bulk/test_books_fuzz.py tests/bulk/test_books_hostile.py \
 	  --runxfail -p no:cacheprovider $(FUZZ_ARGS)
 
 clean:

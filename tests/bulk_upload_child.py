@@ -1,4 +1,4 @@
-"""A bulk upload in a process of its own, for the SIGKILL test of tests/test_bulk_resume.py.
+"""A bulk upload in a process of its own, for the SIGKILL test of tests/bulk/test_resume.py.
 
 Usage: python tests/bulk_upload_child.py URL CAMPAIGN SOURCE CHECKPOINT REJECTS
 

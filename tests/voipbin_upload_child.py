@@ -1,5 +1,5 @@
 """A process that uploads targets to a VoIPbin outdial with a checkpoint, for the SIGKILL test
-(tests/test_voipbin_resume.py). Not a test module.
+(tests/voipbin/test_resume.py). Not a test module.
 
 Usage: ``python tests/voipbin_upload_child.py OUTDIAL_ID FILE CHECKPOINT RATE CONCURRENCY``
 with ``VOIPBIN_ACCESSKEY`` and ``VOIPBIN_BASE_URL`` in the environment (the key never goes on

@@ -1,0 +1,1 @@
+"""Tests of :mod:`cc_campaigns.voipbin`."""
