@@ -50,7 +50,8 @@ class Verdict(enum.Enum):
     RETRY = "retry"
     #: Like RETRY, and the service is pushing back: slow down.
     THROTTLE = "throttle"
-    #: Maybe applied, maybe not (206, an unreadable answer): send again to find out.
+    #: Maybe applied, maybe not (a success status the provider reads as "outcome unknown", a
+    #: lost answer): send again to find out.
     UNKNOWN = "unknown"
     #: Refused for good.
     REJECT = "reject"

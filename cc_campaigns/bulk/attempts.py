@@ -147,10 +147,12 @@ class _Attempts(_EngineState):
         throttled = False
         retry_reason = ""
         for index, (status, message) in zip(pending, answers, strict=False):
-            if 200 <= status < 300 and status != 206:
+            verdict = adapter.classify(status, message)
+            if 200 <= status < 300 and verdict is not Verdict.UNKNOWN:
+                # A success, unless the provider says this success status means "sent, outcome
+                # unknown" (its adapter answers UNKNOWN for it).
                 final[index] = _APPLIED
                 continue
-            verdict = adapter.classify(status, message)
             if verdict is Verdict.PRESENT:
                 if index in batch.maybe:
                     final[index] = (Bucket.APPLIED, status, CONFIRMED_ON_RETRY)
@@ -205,8 +207,9 @@ class _Attempts(_EngineState):
             if self._fatal is None:
                 self._stop_with(err, str(err))
             raise _Abort from err
-        # May have been applied: a 206, a lost answer, an answer that is not the API's, or a
-        # 5xx other than 503 (a gateway that timed out, a server that failed half way).
+        # May have been applied: an outcome-unknown status, a lost answer, an answer that is
+        # not the API's, or a 5xx other than 503 (a gateway that timed out, a server that
+        # failed half way).
         # Resending is safe (duplicates are answered per item); this only decides how a
         # "already there" answer to the resend is counted. A connection that never opened
         # cannot have applied anything.

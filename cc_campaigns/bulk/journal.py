@@ -15,10 +15,11 @@ When every window of the source is settled, a last line marks the checkpoint com
 
 On resume, positions inside settled windows are skipped (their counts come from the journal);
 positions of windows that were started but not settled were possibly applied, so an "already
-there" answer to their resend counts as applied (confirmed on retry), exactly as after a 206. A
-window is settled only when every item in it has a final answer from the service (applied, already
-there, refused) or from the client (invalid, repeated): items whose outcome is unknown, or that
-were never sent, keep their window open, so a rerun sends them again.
+there" answer to their resend counts as applied (confirmed on retry), exactly as after an
+outcome-unknown status. A window is settled only when every item in it has a final answer from
+the service (applied, already there, refused) or from the client (invalid, repeated): items
+whose outcome is unknown, or that were never sent, keep their window open, so a rerun sends them
+again.
 """
 
 from __future__ import annotations

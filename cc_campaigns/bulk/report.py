@@ -165,8 +165,8 @@ class BulkReport:
     rejected: int = 0
     unknown: int = 0
     not_sent: int = 0
-    #: Applied items whose first attempt had an unknown outcome (206, dropped connection) and
-    #: whose resend said "already there": counted in ``applied``.
+    #: Applied items whose first attempt had an unknown outcome (an outcome-unknown status, a
+    #: dropped connection) and whose resend said "already there": counted in ``applied``.
     confirmed_on_retry: int = 0
     #: Count per reason: the server's message or the client rule.
     reasons: dict[str, int] = attrs.field(factory=dict)
