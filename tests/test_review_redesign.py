@@ -11,12 +11,21 @@ import importlib
 import uuid
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
 
 from cc_campaigns import RetryPolicy
-from cc_campaigns.bulk import Bucket, BulkReport, ItemOutcome, Progress
+from cc_campaigns.bulk import (
+    Bucket,
+    BulkOptions,
+    BulkReport,
+    ItemOutcome,
+    Progress,
+    Verdict,
+    run_bulk,
+)
 from cc_campaigns.errors import BadRequestError, OutcomeUnknownError, RateLimitedError
 from cc_campaigns.voipbin import VoipbinClient
 
@@ -213,6 +222,63 @@ async def test_deprecated_session_alias_keeps_the_8x8_defaults() -> None:
                 await session.send("POST", "/timeout", body=b"[]", write=True)
         finally:
             await session.close()
+
+
+class _OldProtocolAdapter:
+    """An adapter written against 6b0ff67's public ``cc_campaigns.bulk.Adapter`` protocol: its
+    required members only (``provider``, ``target_kind`` and ``diagnose`` were optional)."""
+
+    operation = "add"
+    target = "list-1"
+    max_batch = 10
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    def prepare(self, raw: Any) -> tuple[int | None, Any]:
+        return int(raw), int(raw)
+
+    def prepare_chunk(self, chunk: list[Any]) -> None:
+        return None
+
+    def describe(self, payload: Any) -> tuple[Any, str | None]:
+        return payload, None
+
+    def raw_id(self, raw: Any) -> tuple[Any, str | None, int | None]:
+        return raw, None, None
+
+    async def send(self, payloads: list[Any], body: bytes | None) -> None:
+        self.sent += payloads  # every item accepted
+
+    def encode(self, payloads: list[Any]) -> None:
+        return None
+
+    def classify(self, status: int, message: str | None) -> Verdict:
+        return Verdict.REJECT
+
+    def is_fatal(self, error: Any) -> bool:
+        return False
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the engine now reads adapter.target_kind / provider / max_records / id_field / "
+    "diagnose unconditionally: an adapter of the 6b0ff67 protocol fails with AttributeError",
+)
+async def test_an_adapter_of_the_old_public_protocol_still_runs() -> None:
+    # cc_campaigns.bulk exported Adapter, Engine and run_bulk at 6b0ff67, and the protocol said
+    # provider, target_kind and diagnose were optional (the engine used getattr with defaults:
+    # "", "campaign", no diagnosis). The split engine (bulk/engine.py: Engine.__init__ reads
+    # adapter.target_kind, adapter.max_records, adapter.diagnose, adapter.provider,
+    # adapter.id_field) requires the members the restructure added, so a third-party adapter
+    # breaks with an AttributeError instead of a deprecation. Expected: it runs as before (or
+    # is told clearly what to add). Fix: getattr with the old defaults (and max_records=None,
+    # id_field=DEFAULT_ID_FIELD, diagnose=lambda: None), warning DeprecationWarning.
+    adapter = _OldProtocolAdapter()
+    report = await run_bulk(adapter, range(1, 26), BulkOptions())  # type: ignore[arg-type]
+    assert report.balanced
+    assert report.applied == 25
+    assert adapter.sent == list(range(1, 26))
 
 
 # -- the report's old names as constructor keywords -----------------------------------------------
