@@ -280,7 +280,6 @@ def _pattern(*alternatives: str) -> re.Pattern[str]:
 # Message rules, tried in order, for 4xx answers that the status alone does not explain.
 # Each pattern covers every wording of api-notes.md and the OpenAPI examples.
 _MESSAGE_RULES: tuple[tuple[re.Pattern[str], type[ApiError]], ...] = (
-    (_pattern(r"maximum limit of scheduled"), RateLimitedError),
     (_pattern(r"invalid state transition"), TransitionRefusedError),
     (_pattern(r"not a dynamic", r"not dynamic"), CampaignNotDynamicError),
     (_pattern(r"not enabled"), CampaignNotEnabledError),

@@ -8,21 +8,34 @@ It exports what it exported before the move, including the 8x8 helpers that now 
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
-from ._transport.session import *  # noqa: F403
 from ._transport.session import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUTS,
     ErrorDecoder,
     Response,
-    Session,
     SessionClient,
     Timeouts,
     is_loopback_url,
     is_transient,
 )
-from .dynamic.errors import decode_8x8_error
+from ._transport.session import Session as _Session
+from .dynamic.errors import OUTCOME_UNKNOWN, decode_8x8_error, is_capacity_refusal
 from .dynamic.platforms import SPECIAL_PLATFORMS, resolve_8x8_base_url
+
+
+class Session(_Session):
+    """The session as this module made it before the move: with the 8x8 readings as defaults
+    (8x8 error bodies, 206 "outcome unknown", the "Maximum limit" 400 as back-off). The
+    transport's own :class:`~cc_campaigns._transport.session.Session` knows no provider."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("error_decoder", decode_8x8_error)
+        kwargs.setdefault("outcome_unknown", OUTCOME_UNKNOWN)
+        kwargs.setdefault("backoff", is_capacity_refusal)
+        super().__init__(*args, **kwargs)
+
 
 #: The names this module exported before the move (the transport's ``__all__`` may change).
 __all__ = [

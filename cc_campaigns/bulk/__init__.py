@@ -68,8 +68,8 @@ _MOVED = {
         "cc_campaigns.read_customers",  # deprecated alias
     ),
     "CustomerSource": (  # deprecated alias
-        "cc_campaigns.bulk.sources",
-        "FileSource",
+        "cc_campaigns.dynamic.adapters",  # deprecated alias
+        "CustomerSource",  # deprecated alias
         "cc_campaigns.bulk.FileSource",
     ),
 }

@@ -7,10 +7,14 @@ warn with a :class:`DeprecationWarning` naming the new one.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 #: The import machinery's modules.
 _IMPORT = "importlib."
@@ -49,3 +53,29 @@ def moved_attribute(module: str, moved: dict[str, tuple[str, str, str]], name: s
             stacklevel=3,
         )
     return getattr(importlib.import_module(where), attribute)
+
+
+def old_keywords(renamed: dict[str, str]) -> Callable[[type[T]], type[T]]:
+    """A class decorator: the constructor still takes the old keyword names of ``renamed``
+    (old -> new), warning; for classes whose fields were renamed."""
+
+    def decorate(cls: type[T]) -> type[T]:
+        init = cls.__init__
+
+        @functools.wraps(init)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            for old, new in renamed.items():
+                if old in kwargs:
+                    warnings.warn(
+                        f"{cls.__name__}({old}=...) is deprecated and will be removed in the next "
+                        f"minor version; use {new}=",
+                        DeprecationWarning,
+                        stacklevel=2,
+                    )
+                    kwargs[new] = kwargs.pop(old)
+            init(self, *args, **kwargs)
+
+        cls.__init__ = __init__  # type: ignore[method-assign]
+        return cls
+
+    return decorate

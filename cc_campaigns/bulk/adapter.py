@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -121,6 +122,52 @@ class Adapter(Protocol):
         """After a run of 5xx answers, look at the target once and return the fatal error that
         explains them (a target that takes no writes any more), or None. Never raises, except
         for cancellation."""
+
+
+#: The members an adapter of earlier versions could leave out, and what they meant then.
+_OPTIONAL_BEFORE: dict[str, Any] = {
+    "provider": "",
+    "target_kind": "campaign",
+    "max_records": None,
+    "id_field": "customer_id",  # deprecated alias: the rejects file's old id column
+}
+
+
+async def _no_diagnosis() -> None:
+    return None
+
+
+class _Completed:
+    """An adapter of the earlier protocol with the members it left out filled in."""
+
+    def __init__(self, adapter: Any, missing: dict[str, Any]) -> None:
+        self._adapter = adapter
+        self.__dict__.update(missing)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._adapter, name)
+
+
+def complete(adapter: Any) -> Adapter:
+    """``adapter`` itself when it declares every member of :class:`Adapter`; otherwise (an
+    adapter written for an earlier version, where ``provider``, ``target_kind`` and
+    ``diagnose`` were optional and ``max_records`` / ``id_field`` did not exist) a view of it
+    with the earlier defaults, and a :class:`DeprecationWarning` naming what to declare."""
+    missing = {
+        name: default for name, default in _OPTIONAL_BEFORE.items() if not hasattr(adapter, name)
+    }
+    if not hasattr(adapter, "diagnose"):
+        missing["diagnose"] = _no_diagnosis
+    if not missing:
+        return adapter  # type: ignore[no-any-return]
+    warnings.warn(
+        f"{type(adapter).__name__} does not declare {', '.join(sorted(missing))}: an adapter "
+        "must declare every member of cc_campaigns.bulk.Adapter from the next minor version",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    completed: Adapter = _Completed(adapter, missing)
+    return completed
 
 
 #: Whole-request errors that end an upload whatever the provider: the credentials are refused,

@@ -25,7 +25,14 @@ from ..retry import RetryBudget
 from ._core import CONFIRMED_ON_RETRY as CONFIRMED_ON_RETRY
 from ._core import _Batch
 from ._deprecation import moved_attribute
-from .adapter import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, Adapter, BulkOptions, Verdict
+from .adapter import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_CONCURRENCY,
+    Adapter,
+    BulkOptions,
+    Verdict,
+    complete,
+)
 from .adapter import is_fatal_default as is_fatal_default
 from .attempts import _Attempts
 from .health import Health
@@ -80,7 +87,7 @@ class Engine(_Windows, _Attempts, _Settlement):
         connection_limit: int = 0,
         outcomes: asyncio.Queue[list[ItemOutcome] | None] | None = None,
     ) -> None:
-        self.adapter = adapter
+        self.adapter = adapter = complete(adapter)
         self.options = options
         concurrency = options.concurrency
         if connection_limit > 0:

@@ -271,7 +271,7 @@ class AdaptiveLimiter:
         """Give the slot back, telling the limiter how the request went.
 
         Args:
-            throttled: The service pushed back (429, 503, "Maximum limit ..."): cut the limit.
+            throttled: The service pushed back (429, 503, a back-off refusal): cut the limit.
             success: The request was answered normally: grow the limit if it was in use.
         """
         saturated = self.in_flight >= self.current

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import orjson
 
-from ._deprecation import warn_renamed
+from ._deprecation import old_keywords, warn_renamed
 
 __all__ = ["BUCKETS", "Bucket", "BulkReport", "ItemOutcome", "Progress", "RejectsWriter"]
 
@@ -97,6 +97,7 @@ _COMMON_LABELS = {
 }
 
 
+@old_keywords({"customer_id": "item_id"})  # deprecated alias
 @attrs.frozen
 class ItemOutcome:
     """The final outcome of one item (what :func:`iter_bulk_add` yields, per batch)."""
@@ -121,6 +122,7 @@ class ItemOutcome:
         return self.item_id
 
 
+@old_keywords({"added": "applied"})
 @attrs.frozen
 class Progress:
     """A snapshot for ``on_progress`` (called at most a few times a second)."""
@@ -149,6 +151,7 @@ class Progress:
         return self.applied
 
 
+@old_keywords({"added": "applied", "campaign_id": "target"})
 @attrs.define
 class BulkReport:
     """The outcome of a bulk upload or removal. Every submitted item is in exactly one bucket."""
@@ -175,7 +178,7 @@ class BulkReport:
     retries: int = 0
     batches: int = 0
     requests: int = 0
-    #: Requests the service pushed back (429, 503, "Maximum limit ...").
+    #: Requests the service pushed back (429, 503, a refusal the provider reads as "back off").
     throttled: int = 0
     elapsed: float = 0.0
     aborted: bool = False
@@ -202,11 +205,21 @@ class BulkReport:
         warn_renamed("BulkReport.added", "BulkReport.applied")
         return self.applied
 
+    @added.setter
+    def added(self, value: int) -> None:
+        warn_renamed("BulkReport.added", "BulkReport.applied")
+        self.applied = value
+
     @property
     def campaign_id(self) -> Any:
         """Deprecated alias of :attr:`target`."""
         warn_renamed("BulkReport.campaign_id", "BulkReport.target")
         return self.target
+
+    @campaign_id.setter
+    def campaign_id(self, value: Any) -> None:
+        warn_renamed("BulkReport.campaign_id", "BulkReport.target")
+        self.target = value
 
     @property
     def records_per_second(self) -> float:

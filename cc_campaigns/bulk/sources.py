@@ -158,8 +158,8 @@ def read_rows(
 #: old name -> (the module that defines it now, its name there, what to use instead).
 _MOVED = {
     "CustomerSource": (  # deprecated alias
-        "cc_campaigns.bulk.sources",
-        "FileSource",
+        "cc_campaigns.dynamic.adapters",  # deprecated alias
+        "CustomerSource",  # deprecated alias
         "cc_campaigns.bulk.sources.FileSource",
     ),
     "read_customers": (  # deprecated alias

@@ -120,6 +120,17 @@ def is_fatal_error(error: ApiError) -> bool:
     return isinstance(error, NotFoundError) and "campaign" in (error.message or "").lower()
 
 
+class CustomerSource(FileSource):
+    """:class:`~cc_campaigns.bulk.sources.FileSource` reading 8x8's id columns by default: what
+    ``cc_campaigns.bulk.CustomerSource`` was (a deprecated alias of this, for one minor
+    version; use :func:`read_customers`)."""
+
+    def __init__(
+        self, path: str | Path, *, id_columns: tuple[str, ...] = ID_COLUMNS, **options: Any
+    ) -> None:
+        super().__init__(path, id_columns=id_columns, **options)
+
+
 def read_customers(
     path: str | Path,
     *,

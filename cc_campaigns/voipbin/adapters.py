@@ -267,6 +267,8 @@ class AddTargets:
         return results
 
     def classify(self, status: int, message: str | None) -> Verdict:
+        if 200 <= status < 300:  # VoIPbin has no "outcome unknown" success status
+            return Verdict.OK
         if message in (ALREADY_ADDED, ALREADY_THERE):
             return Verdict.PRESENT
         if status in (429, 503):

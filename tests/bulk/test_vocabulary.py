@@ -235,8 +235,8 @@ def test_progress_added_is_a_deprecated_alias() -> None:
         ("cc_campaigns.bulk.engine", "FATAL_ERRORS", dynamic_adapters.FATAL_ERRORS),
         ("cc_campaigns.bulk", "read_customers", dynamic_adapters.read_customers),
         ("cc_campaigns.bulk.sources", "read_customers", dynamic_adapters.read_customers),
-        ("cc_campaigns.bulk", "CustomerSource", FileSource),
-        ("cc_campaigns.bulk.sources", "CustomerSource", FileSource),
+        ("cc_campaigns.bulk", "CustomerSource", dynamic_adapters.CustomerSource),
+        ("cc_campaigns.bulk.sources", "CustomerSource", dynamic_adapters.CustomerSource),
         ("cc_campaigns.bulk.sources", "ID_COLUMNS", dynamic_adapters.ID_COLUMNS),
         (
             "cc_campaigns.bulk.sources",

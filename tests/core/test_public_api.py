@@ -164,7 +164,10 @@ def test_a_moved_module_is_a_deprecated_alias_with_every_old_name(old: str) -> N
     # The alias hands out the same objects as the new home, not copies.
     current = importlib.import_module(new)
     for name in names:
-        if hasattr(current, name):
+        if (old, name) == ("cc_campaigns.session", "Session"):
+            # The old path's Session keeps the 8x8 defaults it had (a subclass of the neutral one).
+            assert issubclass(alias.Session, current.Session)  # type: ignore[attr-defined]
+        elif hasattr(current, name):
             assert getattr(alias, name) is getattr(current, name), name
 
 

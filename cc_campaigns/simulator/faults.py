@@ -1,0 +1,7 @@
+"""Deprecated alias of :mod:`cc_campaigns.dynamic.simulator.faults` (kept for one minor version;
+importing :mod:`cc_campaigns.simulator` warns)."""
+
+from __future__ import annotations
+
+from ..dynamic.simulator.faults import *  # noqa: F403
+from ..dynamic.simulator.faults import __all__ as __all__
