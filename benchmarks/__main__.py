@@ -39,8 +39,8 @@ from benchmarks.common import (
     sim_stats,
     simulator,
 )
-from cc_campaigns import CampaignsClient
-from cc_campaigns.bulk import BulkReport, read_customers
+from cc_campaigns import CampaignsClient, read_customers
+from cc_campaigns.bulk import BulkReport
 
 BATCH = 500
 RESULTS: dict[str, Any] = {}
