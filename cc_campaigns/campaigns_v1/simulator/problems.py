@@ -7,10 +7,16 @@ Every error answer has the same body [TS, OAS ``ErrorMessage``]: ``title``, ``st
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 
 __all__ = ["Problem", "field_error", "format_time", "parse_time", "validation_failed"]
+
+_ISO = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<time>\d{2}:\d{2})(?::(?P<seconds>\d{2})"
+    r"(?:\.(?P<fraction>\d{1,9}))?)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})$"
+)
 
 
 class Problem(Exception):
@@ -78,19 +84,21 @@ def format_time(moment: datetime) -> str:
     return text + "Z"
 
 
-def parse_time(text: str) -> datetime | None:
+def parse_time(text: Any) -> datetime | None:
     """An ISO 8601 date-time *with an offset* (EP: ``2026-04-22T10:00:00Z``), else ``None``.
 
-    A time without an offset is refused: the pages always give one, and a local time would be
-    ambiguous (an ``OffsetDateTime`` in the service, by inference).
+    The extended format only (``YYYY-MM-DDTHH:MM[:SS[.fraction]]`` and ``Z`` or ``±HH:MM``),
+    the same on every Python. A time without an offset is refused: the pages always give one,
+    and a local time would be ambiguous (an ``OffsetDateTime`` in the service, by inference).
     """
-    if not isinstance(text, str) or "T" not in text:
+    match = _ISO.match(text) if isinstance(text, str) else None
+    if match is None:
         return None
-    candidate = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    fraction = (match["fraction"] or "")[:6].ljust(6, "0")
+    offset = "+00:00" if match["offset"] in ("Z", "z") else match["offset"]
     try:
-        moment = datetime.fromisoformat(candidate)
-    except ValueError:
+        return datetime.fromisoformat(
+            f"{match['date']}T{match['time']}:{match['seconds'] or '00'}.{fraction}{offset}"
+        )
+    except ValueError:  # month 13, hour 25 ...
         return None
-    if moment.tzinfo is None:
-        return None
-    return moment
