@@ -3,7 +3,7 @@
 :class:`LoopbackServer` is the base every simulator builds on (loopback port, lifetime, URL,
 latency, dropped connections); :class:`FaultPlan` holds the fault knobs they share (latency,
 ``error_rate``, ``throttle_rate``, ``capacity``, ``timeout_rate``, ``disconnect_rate``, a
-seed); :func:`serve` and :func:`run` run one as a program. The simulators themselves are
+seed); :func:`serve` and :func:`run` run one as a program. The three simulators are
 re-exported here for convenience (imported on first use).
 
 A new simulator is a subclass that builds its aiohttp application, answers from its own copy of
@@ -41,10 +41,12 @@ from .runner import Servable, announce, run, serve
 from .server import Dropped, LoopbackServer, drop, dumps, json_response
 
 if TYPE_CHECKING:
+    from ..campaigns_v1.simulator import CampaignsV1Simulator
     from ..dynamic.simulator import Simulator
     from ..voipbin.simulator import VoipbinSimulator
 
 __all__ = [
+    "CampaignsV1Simulator",
     "Dropped",
     "Fault",
     "FaultPlan",
@@ -64,6 +66,10 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     # The simulators import this package, so they are imported here only when asked for.
+    if name == "CampaignsV1Simulator":
+        from ..campaigns_v1.simulator import CampaignsV1Simulator
+
+        return CampaignsV1Simulator
     if name == "Simulator":
         from ..dynamic.simulator import Simulator
 

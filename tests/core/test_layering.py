@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "cc_campaigns"
-PROVIDERS = ("dynamic", "voipbin")
+PROVIDERS = ("dynamic", "voipbin", "campaigns_v1")
 #: Paths (relative to the package) of the neutral core.
 CORE = (
     "_transport",
