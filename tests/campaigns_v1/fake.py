@@ -16,7 +16,7 @@ import orjson
 
 from cc_campaigns.campaigns_v1._session import V1Session
 from cc_campaigns.campaigns_v1.errors import classify_v1_error, decode_v1_error
-from cc_campaigns.errors import RequestTimeoutError
+from cc_campaigns.errors import ConnectError, RequestTimeoutError
 
 from .examples import CID, INSTANCE, TIME
 
@@ -42,12 +42,18 @@ class FakeService:
         duplicate_status: int = 409,
         duplicates_first: bool = True,
         lost: set[int] | None = None,
+        indexed: bool = False,
+        unreachable: set[int] | None = None,
     ) -> None:
         self.stored: set[str] = set(stored or ())
         self.bad = set(bad or ())
         self.duplicate_status = duplicate_status
         self.duplicates_first = duplicates_first
         self.lost = set(lost or ())
+        #: Bad records are named by field errors at ``records[i]`` (all of them).
+        self.indexed = indexed
+        #: Numbers of POSTs that never reach the service (a refused connection).
+        self.unreachable = set(unreachable or ())
         self.posts = 0
         #: How many times each id was stored (never more than once).
         self.stores: Counter[str] = Counter()
@@ -65,8 +71,8 @@ class FakeService:
     def url(self, path: str) -> str:
         return self._errors.url(path)
 
-    def _refuse(self, status: int, title: str, detail: str) -> Exception:
-        body = {"title": title, "status": status, "detail": detail}
+    def _refuse(self, status: int, title: str, detail: str, **more: Any) -> Exception:
+        body = {"title": title, "status": status, "detail": detail, **more}
         raw = orjson.dumps({**body, "instance": INSTANCE, "time": TIME})
         return self._errors._error(status, raw, {}, "POST", self.url(f"/{CID}/records"))
 
@@ -83,6 +89,8 @@ class FakeService:
         assert (method, path, write, retry) == ("POST", f"/{CID}/records", True, False)
         assert body is not None
         self.posts += 1
+        if self.posts in self.unreachable:
+            raise ConnectError("could not connect", method=method, url=self.url(path))
         ids = [r["crmRecordId"] for r in orjson.loads(body)["records"]]
         assert 1 <= len(ids) <= 100 and len(set(ids)) == len(ids)
         present = [i for i in ids if i in self.stored]
@@ -93,6 +101,13 @@ class FakeService:
                 "Conflict",
                 f"Campaign already contains record for Id: {present[0]}",
             )
+        if bad and self.indexed:
+            errors = [
+                {"field": f"records[{n}].crmRecordId", "code": "Invalid", "message": "no number"}
+                for n, i in enumerate(ids)
+                if i in self.bad
+            ]
+            raise self._refuse(400, "Validation failed", "Validation failed", errors=errors)
         if bad:
             raise self._refuse(400, "Bad Request", "Invalid request")
         self.stored.update(ids)

@@ -180,8 +180,38 @@ async def test_an_unnamed_refusal_is_split_in_halves() -> None:
     assert (report.applied, report.rejected) == (99, 1)
     # 1 + 2 per level on the way down to the bad record (7 levels for 100).
     assert service.posts == report.requests == 1 + 2 * 7
-    (reason,) = report.reasons.get("rejected", {}) or [None]
-    assert reason is None or "Invalid request" in str(reason)
+    assert any("Invalid request" in reason for reason in report.reasons)
+
+
+async def test_field_errors_at_an_index_name_the_bad_records() -> None:
+    items = ids(100)
+    service = FakeService(bad={"CRM-3", "CRM-70"}, indexed=True)
+    report = await upload(service, items)
+    assert (report.applied, report.rejected) == (98, 2)
+    assert service.posts == report.requests == 2
+    assert any("records[3].crmRecordId: no number" in reason for reason in report.reasons)
+
+
+async def test_a_refused_connection_while_isolating_is_resent() -> None:
+    items = ids(100)
+    service = FakeService(bad={"CRM-7"}, unreachable={2})
+    report = await upload(service, items)
+    assert (report.applied, report.rejected) == (99, 1)
+    assert report.confirmed_on_retry == 0  # nothing was in doubt
+    assert report.requests == service.posts
+    assert set(service.stores) == set(items) - {"CRM-7"}
+
+
+async def test_checkpointed_rerun_counts_the_extra_requests(tmp_path: Path) -> None:
+    items = ids(120)
+    checkpoint = tmp_path / "run.ckpt"
+    service = FakeService(bad={"CRM-5"})
+    first = await upload(service, items, checkpoint=checkpoint)
+    assert first.requests == service.posts
+    again = await upload(service, items, checkpoint=checkpoint)
+    assert again.resumed and again.requests == first.requests
+    assert (again.applied, again.rejected) == (119, 1)
+    assert service.posts == first.requests  # nothing sent twice
 
 
 async def test_a_timed_out_batch_is_confirmed_by_its_resend() -> None:
@@ -326,3 +356,29 @@ def test_record_keys_are_distinct() -> None:
     names = ["0", "1", "01", "10", "a", "é", "A" * 32, "2", "\x01"]
     assert len({record_key(n) for n in names}) == len(names)
     assert all(record_key(n) >= 0 for n in names)
+
+
+def test_count_requests_outside_a_send_does_nothing() -> None:
+    from cc_campaigns.bulk.adapter import count_requests, counting_requests
+
+    count_requests()  # no engine: nothing to count, no error
+    with counting_requests() as counter:
+        count_requests(2)
+        count_requests()
+    assert counter == [3]
+
+
+async def test_without_validation_the_service_judges(http_mock: aioresponses) -> None:
+    from .examples import VALIDATION
+
+    http_mock.post(RECORDS_URL, status=400, payload=VALIDATION)  # the batch
+    http_mock.post(RECORDS_URL, status=201, payload=ADD_OK)  # its first half
+    http_mock.post(RECORDS_URL, status=400, payload=VALIDATION)  # the second
+    async with v1() as client:
+        report = await client.bulk_add(CID, ["a", "b" * 40], validate=False)
+    assert (report.applied, report.rejected, report.invalid) == (1, 1, 0)
+    assert report.requests == 3
+    bodies = [
+        orjson.loads(r.kwargs["data"]) for r in http_mock.requests[("POST", URL(RECORDS_URL))]
+    ]
+    assert bodies[-1] == {"records": [{"crmRecordId": "b" * 40}]}
