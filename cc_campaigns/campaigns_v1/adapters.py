@@ -268,7 +268,8 @@ class AddRecords:
             for index, answer in enumerate(answers):
                 if answer is None:
                     answers[index] = stop.answer
-        return [answer if answer is not None else (200, None) for answer in answers]
+        # Every record is answered by now; were one not, it would be "unknown", never added.
+        return [answer if answer is not None else (0, "no answer") for answer in answers]
 
     async def _post(self, body: bytes | None) -> None:
         await self.session.request("POST", self.path, body=body, write=True, retry=False)

@@ -265,12 +265,16 @@ async def test_the_last_answer_is_remembered_with_what_the_service_does_alone(
 async def test_the_services_refusal_is_the_same_class(
     http_mock: aioresponses, body: dict[str, Any]
 ) -> None:
+    http_mock.patch(PATCH_URL, payload=campaign("RUNNING"))
     http_mock.patch(PATCH_URL, status=body["status"], payload=body)
     async with client() as v1:
+        await v1.resume(CID, check=False)
+        assert v1.last_state(CID) is CampaignState.RUNNING
         with pytest.raises(InvalidTransitionError) as caught:
             await v1.pause(CID)
     error = caught.value
     assert isinstance(error, TransitionRefusedError) and error.sent
+    assert v1.last_state(CID) is None  # the refusal says the memory was out of date
     assert error.status == body["status"]
     assert vars(error)["instance"] == INSTANCE and vars(error)["time"] == TIME
     assert error.request_id == INSTANCE

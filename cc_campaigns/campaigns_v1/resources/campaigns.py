@@ -202,6 +202,9 @@ class Campaigns(Resource):
             answer = await self._send("PATCH", path, body)
         except ApiError as err:
             refused = transition_refusal(err)
+            if isinstance(refused, TransitionRefusedError):
+                # What this client remembered of the campaign is out of date.
+                self._states.pop(path[1:], None)
             if refused is err:
                 raise
             raise refused from err
