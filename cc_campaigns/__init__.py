@@ -4,13 +4,14 @@ The design in one line: a session layer (the private ``_transport`` package) fee
 bulk engine (:mod:`.bulk`); per-item results are aggregated into a report; simulators stand in
 for the services. The neutral core (:mod:`.errors`, :mod:`.retry`, the transport, the shared
 wire hooks, :mod:`.bulk`) names no provider; each provider is a subpackage of the same shape
-(:mod:`.dynamic`, :mod:`.voipbin`).
+(:mod:`.dynamic`, :mod:`.voipbin`, :mod:`.campaigns_v1`).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from ._transport.session import Timeouts
 from .bulk import Bucket, BulkReport, ItemOutcome, Progress, SourceRow
+from .campaigns_v1.client import CampaignsV1Client
 from .dynamic.adapters import read_customers
 from .dynamic.client import CampaignsClient
 from .dynamic.models import (
@@ -76,6 +77,7 @@ __all__ = [
     "CampaignStoppedError",
     "CampaignsClient",
     "CampaignsError",
+    "CampaignsV1Client",
     "CheckpointMismatchError",
     "ConnectError",
     "CustomerItem",

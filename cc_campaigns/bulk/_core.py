@@ -57,6 +57,7 @@ class _Batch:
         "body",
         "digest",
         "end",
+        "extra_requests",
         "lines",
         "local",
         "local_counts",
@@ -84,6 +85,8 @@ class _Batch:
         #: Requests sent for this window, and how many of them the service pushed back.
         self.requests = 0
         self.throttled = 0
+        #: Of ``requests``, those an adapter made within one send (not retries).
+        self.extra_requests = 0
         #: Cut short by an abort: not journaled, so a rerun sends what was not confirmed.
         self.unsettled = False
         #: The digest of the window's items (checkpointed runs only).

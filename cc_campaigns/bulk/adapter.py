@@ -11,9 +11,11 @@ file (``id_field``), what ends an upload (``is_fatal``), how to look at a failin
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import enum
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,6 +32,8 @@ __all__ = [
     "Adapter",
     "BulkOptions",
     "Verdict",
+    "count_requests",
+    "counting_requests",
     "is_fatal_default",
 ]
 
@@ -102,7 +106,8 @@ class Adapter(Protocol):
         self, payloads: list[Any], body: bytes | None
     ) -> list[tuple[int, str | None]] | None:
         """Send one batch; return one ``(http status, message)`` per payload, in order, or
-        ``None`` when every item was accepted (the common case, kept cheap).
+        ``None`` when every item was accepted (the common case, kept cheap). A ``send`` that
+        makes more than one request reports the others with :func:`count_requests`.
 
         Raises:
             ApiError, TransportError: the whole request failed.
@@ -122,6 +127,34 @@ class Adapter(Protocol):
         """After a run of 5xx answers, look at the target once and return the fatal error that
         explains them (a target that takes no writes any more), or None. Never raises, except
         for cancellation."""
+
+
+#: The counter of the ``send`` running in this task (see :func:`count_requests`).
+_EXTRA_REQUESTS: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "bulk_extra_requests", default=None
+)
+
+
+def count_requests(number: int = 1) -> None:
+    """Called by an adapter's ``send`` for each request it makes beyond the one the engine
+    counts for the call (an endpoint that refuses a batch as a whole, isolated by resending
+    parts of it): the report's ``requests`` then says what was really sent. Outside a
+    ``send`` of the engine it does nothing."""
+    counter = _EXTRA_REQUESTS.get()
+    if counter is not None:
+        counter[0] += number
+
+
+@contextmanager
+def counting_requests() -> Iterator[list[int]]:
+    """The engine's side of :func:`count_requests`: around one ``send``, a one-item list
+    holding the extra requests counted in it (tasks the adapter starts inside count too)."""
+    counter = [0]
+    token = _EXTRA_REQUESTS.set(counter)
+    try:
+        yield counter
+    finally:
+        _EXTRA_REQUESTS.reset(token)
 
 
 #: The members an adapter of earlier versions could leave out, and what they meant then.

@@ -24,7 +24,7 @@ from ..errors import (
     UnexpectedResponseError,
 )
 from ._core import _APPLIED, CONFIRMED_ON_RETRY, _Abort, _Batch, _EngineState, _Retry
-from .adapter import Verdict
+from .adapter import Verdict, counting_requests
 from .report import Bucket
 
 
@@ -121,8 +121,10 @@ class _Attempts(_EngineState):
         self.report.requests += 1
         batch.requests += 1
         refused = False
+        extra = [0]
         try:
-            answers = await adapter.send(payloads, body)
+            with counting_requests() as extra:
+                answers = await adapter.send(payloads, body)
         except (ApiError, TransportError) as err:
             await self._check_health(err)
             # Fatal and retryable failures raise; a plain refusal is the same answer for every
@@ -132,6 +134,11 @@ class _Attempts(_EngineState):
         except BaseException:
             self.limiter.release(ticket, success=False)
             raise
+        finally:
+            # Requests the adapter made beyond this one (see ``count_requests``).
+            self.report.requests += extra[0]
+            batch.requests += extra[0]
+            batch.extra_requests += extra[0]
         if not refused:
             self.health.alive()
         if answers is None:  # every item accepted

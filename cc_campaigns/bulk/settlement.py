@@ -161,7 +161,7 @@ class _Settlement(_EngineState):
                 batch.end,
                 counts={b.value: n for b, n in counts.items() if n},
                 reasons=dict(reasons),
-                retries=max(0, batch.requests - 1),
+                retries=max(0, batch.requests - batch.extra_requests - 1),
                 requests=batch.requests,
                 throttled=batch.throttled,
                 confirmed_on_retry=confirmed,

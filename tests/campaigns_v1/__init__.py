@@ -1,1 +1,1 @@
-"""Tests of the 8x8 Contact Center Campaigns API v1 (beta) support."""
+"""Tests of the Campaigns API v1 client (8x8 Contact Center Campaigns, beta)."""
