@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 import attrs
 
 from ..errors import ValidationError
@@ -12,6 +13,7 @@ __all__ = [
     "DEFAULT_TIMEOUTS",
     "MAX_REDIRECTS",
     "Timeouts",
+    "read_at_most",
 ]
 
 #: Connector limit of a session we create: the bulk engine never has more requests in flight.
@@ -41,3 +43,16 @@ class Timeouts:
 
 
 DEFAULT_TIMEOUTS = Timeouts()
+
+
+async def read_at_most(answer: aiohttp.ClientResponse, limit: int) -> bytes:
+    """At most ``limit`` bytes of the body, read as they come (never more held in memory)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in answer.content.iter_any():
+        size += len(chunk)
+        if size >= limit:
+            chunks.append(chunk[: len(chunk) - (size - limit)])
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -5,9 +5,10 @@ Every provider client sends through a :class:`Session`. It owns at most one
 caller is borrowed and never closed.
 
 The session knows no provider. What differs between APIs is passed in: the auth headers (and
-query parameters), the error decoder, the success statuses that mean "sent, outcome unknown",
-and the answers that mean "not applied, back off". Pure helpers live beside it:
-:mod:`.response` (answers and error bodies), :mod:`.urls` (base URLs, origins),
+query parameters), the media types, the error decoder and what else an error body says, the
+success statuses that mean "sent, outcome unknown", and the answers that mean "not applied,
+back off". Pure helpers live beside it: :mod:`.response` (answers and error bodies),
+:mod:`.details` (what an error body adds to its error), :mod:`.urls` (base URLs, origins),
 :mod:`.policy` (which failures are retried), :mod:`.limits` (timeouts, sizes),
 :mod:`.redaction` (masking secrets) and :mod:`.client` (the base of every provider client).
 Every name other modules import from here is re-exported below.
@@ -39,12 +40,14 @@ from ..errors import (
 )
 from ..retry import DEFAULT_RETRY, RetryPolicy
 from .client import SessionClient
+from .details import ErrorDetails, attach_details
 from .limits import (
     DEFAULT_CONNECTION_LIMIT,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUTS,
     MAX_REDIRECTS,
     Timeouts,
+    read_at_most,
 )
 from .policy import REFUSED_STATUSES, TRANSIENT_STATUSES, is_refused, is_transient
 from .redaction import Redactor
@@ -75,6 +78,7 @@ __all__ = [
     "BackoffRule",
     "ErrorClassifier",
     "ErrorDecoder",
+    "ErrorDetails",
     "Response",
     "Session",
     "SessionClient",
@@ -113,19 +117,6 @@ _TLS_ERRORS = (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch)
 _CONNECT_TIMEOUT: type[BaseException] | None = getattr(aiohttp, "ConnectionTimeoutError", None)
 
 
-async def _read_at_most(answer: aiohttp.ClientResponse, limit: int) -> bytes:
-    """At most ``limit`` bytes of the body, read as they come (never more held in memory)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in answer.content.iter_any():
-        size += len(chunk)
-        if size >= limit:
-            chunks.append(chunk[: len(chunk) - (size - limit)])
-            break
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 class Session:
     """One HTTP session, and the single path every request takes.
 
@@ -149,6 +140,10 @@ class Session:
             so a write is retried after them like after a 429.
         classify: The provider's own error classes, asked first for every error answer (a
             409 that means "duplicate" for one API and "wrong state" for another).
+        error_details: Reads more from an error body (a support reference, field errors), set
+            on the error as attributes, every text masked (see :mod:`.details`).
+        content_type: ``Content-Type`` of request bodies (requests without one send none).
+        accept: ``Accept`` of every request.
         max_response_bytes: Largest successful answer read into memory; a bigger one (by its
             ``Content-Length`` or while reading) is an :class:`UnexpectedResponseError`. Error
             answers are read up to 64 KiB only.
@@ -171,6 +166,9 @@ class Session:
         outcome_unknown: Collection[int] = (),
         backoff: BackoffRule | None = None,
         classify: ErrorClassifier | None = None,
+        error_details: ErrorDetails | None = None,
+        content_type: str = "application/json",
+        accept: str = "application/json",
     ) -> None:
         if max_response_bytes < 1:
             raise ValidationError("max_response_bytes must be a positive number of bytes")
@@ -183,13 +181,13 @@ class Session:
         self.outcome_unknown = unknown
         self._backoff = backoff
         self._classify = classify
+        self._error_details = error_details
+        self._body_type = {"Content-Type": content_type}
         self.base_url = base_url.rstrip("/")
         self._origin = origin(URL(self.base_url))
         self.max_response_bytes = max_response_bytes
-        self._read_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        self._read_headers.update(read_headers)
-        self._write_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        self._write_headers.update(write_headers)
+        self._read_headers = {"User-Agent": USER_AGENT, "Accept": accept, **read_headers}
+        self._write_headers = {"User-Agent": USER_AGENT, "Accept": accept, **write_headers}
         self._params = dict(params or {})
         self._redactor = Redactor(secrets)
         self.timeouts = timeouts
@@ -279,7 +277,7 @@ class Session:
         url = self.url(path)
         headers = self._write_headers if write else self._read_headers
         if body is not None:
-            headers = {**headers, "Content-Type": "application/json"}
+            headers = {**headers, **self._body_type}
         query: Mapping[str, str] = {**self._params, **params} if params else self._params
         started = time.perf_counter()
         target = url
@@ -332,7 +330,15 @@ class Session:
         self, status: int, raw: bytes, headers: Mapping[str, str], method: str, url: str
     ) -> ApiError:
         """The error of an error answer (or of an outcome-unknown success), its texts masked
-        and then shortened."""
+        and then shortened, with the provider's ``error_details`` (read once per answer)."""
+        error = self._mapped(status, raw, headers, method, url)
+        if self._error_details is not None:
+            attach_details(error, raw, self._error_details, lambda t: clip(self.redact(t)))
+        return error
+
+    def _mapped(
+        self, status: int, raw: bytes, headers: Mapping[str, str], method: str, url: str
+    ) -> ApiError:
         message, reason, request_id = self._error_decoder(raw)
         details: dict[str, Any] = {
             "method": method,
@@ -382,7 +388,7 @@ class Session:
                 if 200 <= status < 300 and status not in self.outcome_unknown:
                     raw = await self._read_success(answer, method, url)
                 else:
-                    raw = await _read_at_most(answer, MAX_ERROR_BYTES)
+                    raw = await read_at_most(answer, MAX_ERROR_BYTES)
                 return status, answer.headers, raw
         except asyncio.TimeoutError as err:  # first: aiohttp's timeouts are ClientErrors too
             if _CONNECT_TIMEOUT is not None and isinstance(err, _CONNECT_TIMEOUT):
@@ -429,7 +435,7 @@ class Session:
         limit = self.max_response_bytes
         length = answer.content_length
         if length is None or length <= limit:
-            raw = await _read_at_most(answer, limit + 1)
+            raw = await read_at_most(answer, limit + 1)
             if len(raw) <= limit:
                 return raw
         raise UnexpectedResponseError(

@@ -29,9 +29,8 @@ from .._transport.session import (
 from ..bulk import BulkOptions, BulkReport, ItemOutcome, bulk_options, iter_bulk, run_bulk
 from ..errors import ValidationError
 from ..retry import DEFAULT_RETRY, RetryPolicy
-from ._session import MEDIA_TYPE, V1Session
+from ._session import v1_session
 from .adapters import AddRecords
-from .errors import classify_v1_error, decode_v1_error
 from .models import MAX_RECORDS_PER_REQUEST
 from .resources import Campaigns, Records
 from .sites import DEFAULT_SITE, base_url_for
@@ -91,12 +90,8 @@ class CampaignsV1Client(SessionClient):
         root = base_url_for(site) if base_url is None else check_base_url(base_url)
         self.site = site.strip().upper() if base_url is None else site
         self.tenant = tenant
-        headers = {
-            "X-API-Key": api_key,
-            "X-8x8-Tenant": tenant,
-            "Accept": f"{MEDIA_TYPE}, application/json",
-        }
-        self._session = V1Session(
+        headers = {"X-API-Key": api_key, "X-8x8-Tenant": tenant}
+        self._session = v1_session(
             root,
             read_headers=headers,
             write_headers=headers,
@@ -105,8 +100,6 @@ class CampaignsV1Client(SessionClient):
             retry=retry,
             session=session,
             connection_limit=connection_limit,
-            error_decoder=decode_v1_error,
-            classify=classify_v1_error,
         )
         self._states: dict[str, Any] = {}
         self.campaigns = Campaigns(self._session, self._states)
