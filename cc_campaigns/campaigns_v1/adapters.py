@@ -140,9 +140,11 @@ def _column(extra: Mapping[str, Any] | None, *names: str) -> Any:
 class _Stop(Exception):
     """A failure that is not about records: isolation stops, the rest gets ``answer``."""
 
-    def __init__(self, answer: tuple[int, str | None]) -> None:
+    def __init__(self, answer: tuple[int, str | None], group: list[int]) -> None:
         super().__init__(answer[1])
         self.answer = answer
+        #: The records of the request that failed (the only ones it may have applied).
+        self.group = frozenset(group)
 
 
 class AddRecords:
@@ -265,9 +267,15 @@ class AddRecords:
         try:
             await self._isolate(payloads, list(range(len(payloads))), refusal, answers)
         except _Stop as stop:
+            # Only the failed request's records may have been applied by it: every other
+            # unanswered record was refused (all or nothing) or not sent again yet, so an
+            # unknown outcome is theirs only when they were in that request.
+            unknown = self.classify(*stop.answer) is Verdict.UNKNOWN
+            spared = (0, f"{NOT_SENT}not applied: a request isolating its batch failed")
             for index, answer in enumerate(answers):
                 if answer is None:
-                    answers[index] = stop.answer
+                    maybe = index in stop.group or not unknown
+                    answers[index] = stop.answer if maybe else spared
         # Every record is answered by now; were one not, it would be "unknown", never added.
         return [answer if answer is not None else (0, "no answer") for answer in answers]
 
@@ -288,9 +296,9 @@ class AddRecords:
             if _about_records(err):
                 await self._isolate(payloads, group, err, answers)
                 return
-            raise _Stop(_answer_for(err)) from err
+            raise _Stop(_answer_for(err), group) from err
         except TransportError as err:
-            raise _Stop(_answer_for(err)) from err
+            raise _Stop(_answer_for(err), group) from err
         for index in group:
             answers[index] = (200, None)
 
@@ -312,7 +320,12 @@ class AddRecords:
                 await self._resend(payloads, rest, answers)
             return
         if len(group) == 1:
-            answers[group[0]] = (status, refusal.message)
+            message = refusal.message
+            if isinstance(refusal, DuplicateRecordError):
+                # "Already contains" naming no id, for this one record: it is the one.
+                crm_id = payloads[group[0]]["crmRecordId"]
+                message = f"Campaign already contains record for Id: {crm_id}"
+            answers[group[0]] = (status, message)
             return
         middle = len(group) // 2
         for half in (group[:middle], group[middle:]):

@@ -10,7 +10,8 @@ carries them (:class:`Problem`, attached by :class:`~._session.V1Session`).
 Where the vendor's pages disagree, both readings are accepted:
 
 * a record already in the campaign: 409 (guide) or 400 (example body, OpenAPI), recognised by
-  ``detail`` "Campaign already contains record for Id: X" (:class:`DuplicateRecordError`);
+  ``detail`` "Campaign already contains record for Id: X" (:class:`DuplicateRecordError`), or
+  any "already contains" text naming no id (the exact text was never confirmed);
 * an illegal transition: 409 (guide) or 400 (OpenAPI); a 400 with field errors is a
   validation failure, any other 400 or 409 of a ``PATCH`` is the refused transition
   (:class:`~cc_campaigns.errors.TransitionRefusedError`, mapped by the resource).
@@ -88,6 +89,9 @@ class CampaignBusyError(RateLimitedError):
 
 
 _DUPLICATE = re.compile(r"already contains record(?:s)? for id[s]?\s*:?\s*(.+)$", re.I | re.S)
+#: "Already contains" without the id: the exact text was never confirmed (SPEC), so a refusal
+#: saying the campaign already holds records is a duplicate even when it names none.
+_ALREADY = re.compile(r"already contains", re.I)
 _WITHIN = re.compile(r"duplicate", re.I)
 _BUSY = re.compile(r"\b(BUILDING|STARTING)\b")
 _STOPPED = re.compile(r"\b(COMPLETE|COMPLETED|DELETED)\b")
@@ -183,8 +187,10 @@ def classify_v1_error(
     if status not in (400, 409):
         return None
     text = message or ""
-    if duplicate_ids(text) or (status == 400 and _WITHIN.search(text)):
-        return DuplicateRecordError if duplicate_ids(text) else BadRequestError
+    if duplicate_ids(text) or _ALREADY.search(text):
+        return DuplicateRecordError
+    if status == 400 and _WITHIN.search(text):
+        return BadRequestError
     if _NOT_DYNAMIC.search(text):
         return CampaignNotDynamicError
     if _BUSY.search(text):

@@ -839,6 +839,7 @@ async def test_stats_count_routes_statuses_and_records(
         "records_received": 2,
         "records_added": 2,
         "faults": {},
+        "in_flight": 0,
     }
     assert sim.stats.as_dict() == expected
     async with http.session.get(f"{sim.root_url}/_sim/stats") as answer:
@@ -910,3 +911,31 @@ def test_bad_settings_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_the_simulator_does_not_import_the_sdk() -> None:
     assert_no_sdk_imports("cc_campaigns.campaigns_v1.simulator")
+
+
+# -- test hooks: refused records, the contents of a campaign from another process ------------
+
+
+async def test_refuse_ids_refuse_the_whole_batch_naming_no_record() -> None:
+    async with serving(refuse_ids=["CRM-DNC"]) as (sim, http):
+        cid = sim.add_campaign()
+        answer = await http.add(cid, ids("a", "CRM-DNC"))
+        assert answer.status == 400
+        assert answer.body["detail"] == "One or more records could not be added"
+        assert "CRM-DNC" not in str(answer.body) and "errors" not in answer.body
+        assert sim.campaign_records(cid) == []  # all or nothing
+        sim.refuse_records("b")
+        assert (await http.add(cid, ids("b"))).status == 400
+        assert (await http.add(cid, ids("a", "c"))).status == 201
+        assert sim.campaign_records(cid) == ["a", "c"]
+
+
+async def test_sim_records_route(sim: CampaignsV1Simulator, http: Http) -> None:
+    cid = sim.add_campaign()
+    await http.add(cid, ids("b", "a"))
+    async with http.session.get(f"{sim.root_url}/_sim/campaigns/{cid}/records") as answer:
+        assert answer.status == 200 and await answer.json() == ["b", "a"]
+    missing = "5b2c4a1e-0000-4000-8000-000000000001"
+    async with http.session.get(f"{sim.root_url}/_sim/campaigns/{missing}/records") as answer:
+        assert answer.status == 404
+    assert sim.stats.requests == 1  # the /_sim routes are not counted

@@ -69,14 +69,19 @@ def refusal(
     *,
     build_on_start: bool | None,
     remembered: bool,
+    then_start: bool = False,
 ) -> str | None:
     """Why ``action`` cannot be taken from ``state``, or ``None`` when it may be.
 
     A remembered state (the last ``PATCH`` answer) may have moved on by itself since (a build
     finishes, a schedule opens), so the action is refused only when no state the service can
-    reach on its own from it accepts it either.
+    reach on its own from it accepts it either. ``then_start``: the remembered BUILDING was
+    the answer of START with build-on-start, so the build goes on to start (PENDING or
+    STARTING, then RUNNING) [notes §4, GS].
     """
     candidates = reachable(state) if remembered else frozenset({state})
+    if remembered and then_start:
+        candidates = candidates | reachable(CampaignState.PENDING)
     if any(allowed(s, action, build_on_start=build_on_start) for s in candidates):
         return None
     sources = [s.value for s in CampaignState if action in ACTIONS[s]]
@@ -135,6 +140,8 @@ class Campaigns(Resource):
     def __init__(self, session: Session, states: MutableMapping[str, CampaignState]) -> None:
         super().__init__(session)
         self._states = states
+        #: Campaigns last seen BUILDING in the answer to START with build-on-start.
+        self._then_start: set[str] = set()
 
     def last_state(self, campaign_id: Any) -> CampaignState | None:
         """The state the campaign was in after the last action this client sent it (``None``:
@@ -186,7 +193,13 @@ class Campaigns(Resource):
         given = _state(current)
         state = given if given is not None else self._states.get(path[1:])
         if check and state is not None:
-            why = refusal(state, act, build_on_start=build_on_start, remembered=given is None)
+            why = refusal(
+                state,
+                act,
+                build_on_start=build_on_start,
+                remembered=given is None,
+                then_start=path[1:] in self._then_start,
+            )
             if why is not None:
                 raise InvalidTransitionError(
                     f"{act.value} refused before sending: {why}",
@@ -205,12 +218,17 @@ class Campaigns(Resource):
             if isinstance(refused, TransitionRefusedError):
                 # What this client remembered of the campaign is out of date.
                 self._states.pop(path[1:], None)
+                self._then_start.discard(path[1:])
             if refused is err:
                 raise
             raise refused from err
         campaign = self._read(answer, campaign_from_wire)
         if isinstance(campaign.state, CampaignState):
             self._states[path[1:]] = campaign.state
+        if act is CampaignAction.START and campaign.state is CampaignState.BUILDING:
+            self._then_start.add(path[1:])
+        else:
+            self._then_start.discard(path[1:])
         return campaign
 
     async def build(

@@ -77,6 +77,10 @@ class CampaignsV1Simulator(LoopbackServer):
         retry_after: Seconds the ``Retry-After`` of a random 429 says.
         timeout_delay: How long a timeout fault holds its answer.
         seed: Seed of every random fault: the same seed and requests, the same faults.
+        refuse_ids: A test hook, no vendor behaviour: crmRecordIds whose batch is refused
+            whole with 400 and a detail naming no record (what the service does with an
+            unknown CRM record or a number on a DNC list is not documented, notes §6). See
+            :meth:`refuse_records`.
         host: Interface (loopback by default).
         port: Port; 0 picks a free one.
     """
@@ -100,6 +104,7 @@ class CampaignsV1Simulator(LoopbackServer):
         retry_after: int = 1,
         timeout_delay: float = DEFAULT_TIMEOUT_DELAY,
         seed: int = 0,
+        refuse_ids: Collection[str] = (),
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -132,6 +137,7 @@ class CampaignsV1Simulator(LoopbackServer):
         self.variants = variants
         #: The campaigns and the state machine (for tests that need more than the helpers).
         self.state = SimState(clock or utc_now, transient_seconds, variants)
+        self.refuse_records(*refuse_ids)
         #: The API traffic served.
         self.stats = SimStats()
         self.app: web.Application = build_app(
@@ -220,6 +226,11 @@ class CampaignsV1Simulator(LoopbackServer):
     def fail_next_build(self, campaign_id: str, count: int = 1) -> None:
         """The next ``count`` builds of the campaign end in BUILD_ERROR."""
         self._campaign(campaign_id).build_failures.extend([True] * count)
+
+    def refuse_records(self, *crm_record_ids: str) -> None:
+        """Test hook: from now on, a batch holding any of these ids is refused whole (400, a
+        detail that names no record), in every campaign."""
+        self.state.refused_ids.update(crm_record_ids)
 
     def set_record_state(
         self, campaign_id: str, crm_record_id: str, state: str, result: str | None = None

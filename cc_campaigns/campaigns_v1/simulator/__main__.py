@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--disconnect-rate", type=float, default=0.0, help="share of adds applied, then dropped")
     add("--timeout-delay", type=float, default=DEFAULT_TIMEOUT_DELAY, help="held seconds")
     add("--seed", type=int, default=0, help="seed of the random faults")
+    add("--refuse-id", action="append", default=[], help="test hook: a crmRecordId refused")
     return parser
 
 
@@ -76,6 +77,7 @@ def simulator_from_args(args: argparse.Namespace) -> CampaignsV1Simulator:
         disconnect_rate=args.disconnect_rate,
         timeout_delay=args.timeout_delay,
         seed=args.seed,
+        refuse_ids=args.refuse_id,
         host=args.host,
         port=args.port,
     )

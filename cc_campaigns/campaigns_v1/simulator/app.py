@@ -17,7 +17,9 @@ applied then the connection dropped.
 
 Every answer, errors included, is ``application/vnd.campaigns.v1+json`` [OAS]; errors are
 problem JSON (:mod:`.problems`). Other paths and methods get 404 / 405 problem JSON too.
-Simulator-only (no auth, no faults, not counted): ``GET /_sim/stats``, ``DELETE /_sim/stats``.
+Simulator-only (no auth, no faults, not counted): ``GET /_sim/stats``, ``DELETE /_sim/stats``,
+``GET /_sim/campaigns/{campaignId}/records`` (the crmRecordIds stored, in order: the API has no
+read, and a test with the simulator in another process needs one).
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ class SimStats:
     records_added: int = 0
     #: Faults injected: ``error``, ``throttle``, ``capacity``, ``timeout``, ``disconnect``.
     faults: Counter[str] = attrs.field(factory=Counter)
+    #: API requests being handled right now (not reset).
+    in_flight: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -72,6 +76,7 @@ class SimStats:
             "records_received": self.records_received,
             "records_added": self.records_added,
             "faults": dict(sorted(self.faults.items())),
+            "in_flight": self.in_flight,
         }
 
     def reset(self) -> None:
@@ -133,6 +138,7 @@ class _Api:
             if name.endswith("}") and request.method == "PATCH"
             else "other"
         ] += 1
+        stats.in_flight += 1
         try:
             response = await self._checked(request, handler)
         except Problem as problem:
@@ -141,6 +147,8 @@ class _Api:
             headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
             refusal = Problem(exc.status, exc.reason, f"{exc.reason}: {request.path}")
             response = self._problem(request, refusal, headers)
+        finally:
+            stats.in_flight -= 1
         stats.by_status[0 if isinstance(response, Dropped) else response.status] += 1
         return response
 
@@ -253,6 +261,12 @@ class _Api:
         self.stats.reset()
         return web.json_response(self.stats.as_dict())
 
+    async def sim_records(self, request: web.Request) -> web.StreamResponse:
+        campaign = self.state.campaigns.get(request.match_info["campaign_id"].lower())
+        if campaign is None:
+            raise web.HTTPNotFound()
+        return web.json_response(list(campaign.records))
+
 
 def build_app(
     state: SimState,
@@ -275,4 +289,5 @@ def build_app(
     app.router.add_post(root + "/records", api.add)
     app.router.add_get("/_sim/stats", api.sim_stats)
     app.router.add_delete("/_sim/stats", api.sim_stats_reset)
+    app.router.add_get("/_sim/campaigns/{campaign_id}/records", api.sim_records)
     return app

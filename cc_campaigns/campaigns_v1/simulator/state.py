@@ -33,7 +33,10 @@ from .problems import Problem, format_time
 from .requests import AddItem, Modify
 from .variants import Variants
 
-__all__ = ["Clock", "SimCampaign", "SimRecord", "SimState", "utc_now"]
+__all__ = ["REFUSED_DETAIL", "Clock", "SimCampaign", "SimRecord", "SimState", "utc_now"]
+
+#: The detail of the ``refuse_ids`` test hook's refusal (it names no record).
+REFUSED_DETAIL = "One or more records could not be added"
 
 #: A zero-argument callable returning the current time as an aware datetime.
 Clock = Callable[[], datetime]
@@ -172,6 +175,8 @@ class SimState:
         self.transient = timedelta(seconds=transient_seconds)
         self.variants = variants
         self.campaigns: dict[str, SimCampaign] = {}
+        #: Test hook: crmRecordIds the service refuses (see ``CampaignsV1Simulator``).
+        self.refused_ids: set[str] = set()
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -320,6 +325,11 @@ class SimState:
                     else "Campaign already contains one or more of the records"
                 )
                 raise Problem(status, "Conflict" if status == 409 else "Bad Request", detail)
+        if self.refused_ids and any(item.crm_record_id in self.refused_ids for item in items):
+            # A test hook, not a vendor statement: whether an unknown CRM record or a number on
+            # a DNC list refuses the batch is not documented [notes §6]. The refusal names no
+            # record, the hardest case for a client (it must find the culprit itself).
+            raise Problem(400, "Bad Request", REFUSED_DETAIL)
 
     def add_records(self, campaign: SimCampaign, items: list[AddItem]) -> list[SimRecord]:
         """Add a checked batch (all of it) and return the new records."""
