@@ -14,7 +14,7 @@ from typing import Any
 from .._transport.session import Session
 from .errors import Problem, classify_v1_error, decode_problem, decode_v1_error
 
-__all__ = ["ACCEPT", "MEDIA_TYPE", "V1Session", "problem_details", "problem_of", "v1_session"]
+__all__ = ["ACCEPT", "MEDIA_TYPE", "problem_details", "problem_of", "v1_session"]
 
 #: The vendor media type of request (and response) bodies.
 MEDIA_TYPE = "application/vnd.campaigns.v1+json"
@@ -56,7 +56,3 @@ def v1_session(base_url: str, **options: Any) -> Session:
             **options,
         },
     )
-
-
-#: The former subclass's name (its overrides are options now); tests build errors with it.
-V1Session = v1_session

@@ -5,7 +5,8 @@ Every error answer has one body, problem-JSON style: ``title``, ``status``, ``de
 ``errors[]`` of ``{field, code, message}``. There are no machine-readable error codes: the
 status and the ``detail`` text decide (:func:`classify_v1_error`). Support asks for
 ``instance`` and ``time``; every :class:`~cc_campaigns.errors.ApiError` of this provider
-carries them (:class:`Problem`, attached by :class:`~._session.V1Session`).
+carries them (:class:`Problem`, attached by :func:`~._session.problem_details`, the
+session's ``error_details`` hook).
 
 Where the vendor's pages disagree, both readings are accepted:
 

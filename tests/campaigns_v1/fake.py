@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from cc_campaigns.campaigns_v1._session import V1Session
+from cc_campaigns.campaigns_v1._session import v1_session
 from cc_campaigns.campaigns_v1.errors import classify_v1_error, decode_v1_error
 from cc_campaigns.errors import ConnectError, RequestTimeoutError
 
@@ -57,7 +57,7 @@ class FakeService:
         self.posts = 0
         #: How many times each id was stored (never more than once).
         self.stores: Counter[str] = Counter()
-        self._errors = V1Session(
+        self._errors = v1_session(
             "https://api.8x8.com/cc/US1/campaigns/v1",
             read_headers={},
             write_headers={},
