@@ -63,8 +63,8 @@ class SimThread(BaseSimThread[CampaignsV1Simulator]):
 @pytest.fixture(scope="module")
 def sim() -> Iterator[SimThread]:
     # Transient states last a minute: a test sees BUILDING and STARTING as they were answered.
-    simulator = CampaignsV1Simulator(tenant=TENANT, api_key=KEY, transient_seconds=60)
-    with SimThread(simulator) as running:
+    running = SimThread(CampaignsV1Simulator(tenant=TENANT, api_key=KEY, transient_seconds=60))
+    with running:
         yield running
 
 

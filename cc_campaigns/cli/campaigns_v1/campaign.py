@@ -47,8 +47,10 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
             "--current",
             metavar="STATE",
             type=click.Choice([s.value for s in CampaignState], case_sensitive=False),
-            help="The state you know the campaign is in: an action it does not accept is "
-            "refused here, before anything is sent (v1 cannot read a campaign).",
+            help="The state you know the campaign is in ("
+            + ", ".join(s.value for s in CampaignState)
+            + "): an action it does not accept is refused here, before anything is sent (v1 "
+            "cannot read a campaign).",
         ),
         click.option(
             "--no-check",
