@@ -13,19 +13,20 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from . import dynamic, voipbin
+from . import campaigns_v1, dynamic, voipbin
 from .context import CliState
 from .errors import EXIT_CODES_HELP, PROG, MappedGroup
 
 __all__ = ["cli", "main"]
 
 #: The provider groups, in the order ``--help`` lists them.
-PROVIDERS: tuple[click.Group, ...] = (dynamic.dynamic, voipbin.voipbin)
+PROVIDERS: tuple[click.Group, ...] = (dynamic.dynamic, voipbin.voipbin, campaigns_v1.v1)
 
 _HELP = f"""Outbound-dialing campaigns from the command line, one group per provider:
-`{PROG} 8x8 ...` (8x8 Contact Center Dynamic Campaigns) and `{PROG} voipbin ...` (VoIPbin
-campaigns and outdial targets), with the same verbs where the APIs allow: status, start,
-stop, records, add, remove, upload (resumable bulk uploads), simulate, demo. The 8x8
+`{PROG} 8x8 ...` (8x8 Contact Center Dynamic Campaigns), `{PROG} voipbin ...` (VoIPbin
+campaigns and outdial targets) and `{PROG} v1 ...` (8x8 Contact Center Campaigns API v1,
+beta), with the same verbs where the APIs allow: status, start, stop, records, add, remove,
+upload (resumable bulk uploads), simulate, demo. The 8x8
 commands also work at the top level, as they always have: `{PROG} upload` is
 `{PROG} 8x8 upload`.
 

@@ -16,7 +16,8 @@ is a profile::
     action_token = ...
 
 ``cc-campaigns voipbin`` reads ``voipbin_base_url``, ``voipbin_accesskey`` and ``voipbin_token``
-from the same profiles (under ``VOIPBIN_*`` in the environment).
+from the same profiles (under ``VOIPBIN_*`` in the environment), and ``cc-campaigns v1``
+reads ``v1_site``, ``v1_base_url``, ``v1_tenant`` and ``v1_api_key`` (``CC_V1_*``).
 """
 
 from __future__ import annotations
@@ -36,15 +37,18 @@ __all__ = [
     "CONFIG_ENV",
     "DEFAULT_PROFILE",
     "ENV_NAMES",
+    "V1_ENV_NAMES",
     "VOIPBIN_ENV_NAMES",
     "ConfigError",
     "ConfigFile",
     "Resolved",
+    "V1Resolved",
     "VoipbinResolved",
     "default_config_path",
     "load_config",
     "profile_settings",
     "resolve",
+    "resolve_v1",
     "resolve_voipbin",
 ]
 
@@ -68,6 +72,14 @@ VOIPBIN_ENV_NAMES: Mapping[str, str] = {
     "voipbin_base_url": "VOIPBIN_BASE_URL",
     "voipbin_accesskey": "VOIPBIN_ACCESSKEY",
     "voipbin_token": "VOIPBIN_TOKEN",
+}
+#: The Campaigns API v1 settings a profile may hold (``cc-campaigns v1``), and their variables
+#: (the names :meth:`~cc_campaigns.campaigns_v1.CampaignsV1Client.from_env` reads).
+V1_ENV_NAMES: Mapping[str, str] = {
+    "v1_site": "CC_V1_SITE",
+    "v1_base_url": "CC_V1_BASE_URL",
+    "v1_tenant": "CC_V1_TENANT",
+    "v1_api_key": "CC_V1_API_KEY",
 }
 TOKEN_KEYS = ("data_token", "action_token")
 _WHERE = ("platform", "base_url")
@@ -114,8 +126,8 @@ def _check_profile(path: Path, name: str, values: Mapping[str, Any]) -> dict[str
     settings: dict[str, str] = {}
     for key, value in values.items():
         norm = _normalise(str(key))
-        if norm not in ENV_NAMES and norm not in VOIPBIN_ENV_NAMES:
-            known = ", ".join([*ENV_NAMES, *VOIPBIN_ENV_NAMES])
+        if norm not in ENV_NAMES and norm not in VOIPBIN_ENV_NAMES and norm not in V1_ENV_NAMES:
+            known = ", ".join([*ENV_NAMES, *VOIPBIN_ENV_NAMES, *V1_ENV_NAMES])
             raise ConfigError(
                 f"{path}: unknown setting {key!r} in profile [{name}]; known: {known}"
             )
@@ -310,4 +322,59 @@ def resolve_voipbin(
         token=chosen.get("voipbin_token"),
         secret_source=where,
         secret_from_shared_file=bool(chosen) and chosen is file_layer and config.shared,
+    )
+
+
+@attrs.frozen
+class V1Resolved:
+    """Campaigns API v1 settings after layering; the API key is never in a repr."""
+
+    site: str | None = None
+    base_url: str | None = None
+    tenant: str | None = None
+    api_key: str | None = attrs.field(default=None, repr=False)
+    #: Which layer gave the API key ("the environment", "profile [p] of FILE"), for messages.
+    key_source: str | None = None
+    #: True when the API key was read from a config file that others may read.
+    key_from_shared_file: bool = False
+
+
+def resolve_v1(
+    command_line: Mapping[str, str | None],
+    environ: Mapping[str, str],
+    config: ConfigFile,
+    profile: str | None,
+) -> V1Resolved:
+    """Layer the ``v1`` options over the ``CC_V1_*`` environment over the profile.
+
+    Where the service is (``v1_site`` or ``v1_base_url``) is decided as a unit by the first
+    layer that says anything about it; the tenant on its own; the API key never comes from the
+    command line (it would show in ``ps`` and the shell history).
+
+    Raises:
+        ConfigError: a profile was named but the file does not have it.
+    """
+    file_layer = {
+        k: v for k, v in profile_settings(config, profile).items() if v and k in V1_ENV_NAMES
+    }
+    env_layer = {k: environ[v] for k, v in V1_ENV_NAMES.items() if environ.get(v)}
+    cli_layer = {k: v for k, v in command_line.items() if v and k != "v1_api_key"}
+    layers = [
+        ("the command line", cli_layer),
+        ("the environment", env_layer),
+        (f"profile [{profile or DEFAULT_PROFILE}] of {config.path}", file_layer),
+    ]
+    where = ("v1_site", "v1_base_url")
+    where_layer = next((layer for _, layer in layers if any(k in layer for k in where)), {})
+    tenant = next((layer["v1_tenant"] for _, layer in layers if "v1_tenant" in layer), None)
+    source, key = next(
+        ((w, layer["v1_api_key"]) for w, layer in layers if "v1_api_key" in layer), (None, None)
+    )
+    return V1Resolved(
+        site=where_layer.get("v1_site"),
+        base_url=where_layer.get("v1_base_url"),
+        tenant=tenant,
+        api_key=key,
+        key_source=source,
+        key_from_shared_file=key is not None and source == layers[2][0] and config.shared,
     )

@@ -21,6 +21,7 @@ from typing import Any, Literal, NoReturn, TypeVar
 import attrs
 import click
 
+from ..campaigns_v1 import CampaignsV1Client
 from ..dynamic.client import CampaignsClient, parse_write_token
 from ..errors import ValidationError
 from ..voipbin import DEFAULT_BASE_URL as VOIPBIN_BASE_URL
@@ -30,10 +31,12 @@ from .config import (
     ENV_NAMES,
     ConfigFile,
     Resolved,
+    V1Resolved,
     VoipbinResolved,
     default_config_path,
     load_config,
     resolve,
+    resolve_v1,
     resolve_voipbin,
 )
 from .errors import EXIT_CODES_HELP, PROG, CliError, ExitCode, explain, fail, warn
@@ -44,11 +47,13 @@ __all__ = [
     "CliError",
     "CliState",
     "ExitCode",
+    "V1State",
     "VoipbinState",
     "explain",
     "fail",
     "is_interactive",
     "pass_state",
+    "pass_v1",
     "pass_voipbin",
     "run",
     "run_bulk",
@@ -250,6 +255,63 @@ class VoipbinState:
 
 
 pass_voipbin = click.make_pass_decorator(VoipbinState)
+
+
+@attrs.define
+class V1State:
+    """The ``v1`` group's context object (8x8 Campaigns API v1): its options, and the main
+    group's state."""
+
+    cli: CliState
+    command_line: dict[str, str | None] = attrs.field(factory=dict, repr=False)
+
+    def settings(self) -> V1Resolved:
+        """The layered settings (options, ``CC_V1_*`` environment, config profile).
+
+        Raises:
+            ConfigError: an unreadable config file, or a named profile it does not have.
+        """
+        config = self.cli.config()
+        settings = resolve_v1(self.command_line, self.cli.environ, config, self.cli.profile_name)
+        if settings.key_from_shared_file:
+            warn(
+                f"{config.path} holds a Campaigns API v1 key and other users can read it; "
+                f"restrict it with: chmod 600 {config.path}"
+            )
+        return settings
+
+    def client(self) -> CampaignsV1Client:
+        """A client configured from the settings; asks for a missing API key on a terminal."""
+        settings = self.settings()
+        profile = self.cli.profile_name or DEFAULT_PROFILE
+        if not settings.tenant:
+            fail(
+                "no tenant: pass --tenant, set CC_V1_TENANT, or add `v1_tenant = ...` to "
+                f"profile [{profile}] of the config file"
+            )
+        api_key = settings.api_key
+        if not api_key:
+            if not is_interactive():
+                fail(
+                    "no API key: set CC_V1_API_KEY, or add `v1_api_key = ...` to profile "
+                    f"[{profile}] of the config file (chmod 600)"
+                )
+            api_key = click.prompt("Campaigns API v1 key (eght_...)", hide_input=True, err=True)
+            api_key = api_key.strip()
+            if not api_key:
+                fail("no API key given")
+        try:
+            return CampaignsV1Client(
+                settings.site or "US1",
+                tenant=settings.tenant,
+                api_key=api_key,
+                base_url=settings.base_url,
+            )
+        except ValidationError as err:  # an unknown site, plain http elsewhere, blanks
+            raise CliError(str(err), ExitCode.USAGE) from None
+
+
+pass_v1 = click.make_pass_decorator(V1State)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 import attrs
 import click
 
+from ..campaigns_v1 import problem_of
 from ..errors import (
     ApiError,
     AuthenticationError,
@@ -29,6 +30,7 @@ from ..errors import (
 from .config import ConfigError
 
 __all__ = [
+    "CAMPAIGNS_V1",
     "DYNAMIC",
     "EXIT_CODES_HELP",
     "PROG",
@@ -106,6 +108,15 @@ VOIPBIN = Provider(
     unknown_hint=f"It may or may not have been applied: check with `{PROG} voipbin status` "
     f"or `{PROG} voipbin records`.",
 )
+CAMPAIGNS_V1 = Provider(
+    name="8x8 Campaigns API v1",
+    service="the Campaigns API v1",
+    credentials_hint="Check the API key (CC_V1_API_KEY or the profile's v1_api_key: an "
+    "eght_ key with the Contact Center Campaigns product), the tenant and --site/--base-url.",
+    unknown_hint="It may or may not have been applied, and v1 has no read endpoint: send the "
+    f"same action again (its answer shows the campaign, a refusal names the state), or rerun "
+    f"`{PROG} v1 upload` with its checkpoint (records already there count as added).",
+)
 _META_KEY = "cc_campaigns.provider"
 
 
@@ -151,6 +162,20 @@ def _where(err: ApiError | TransportError, *before: str) -> str:
     return f" ({known})" if known else ""
 
 
+def _support(err: BaseException) -> str:
+    """`` [support: instance ..., time ...]``: what a problem-JSON answer (Campaigns API v1)
+    gave for support to find the occurrence (already masked of secrets), or nothing."""
+    problem = problem_of(err)
+    if problem is None:
+        return ""
+    parts = [
+        f"instance {problem.instance}" if problem.instance else "",
+        f"time {problem.time}" if problem.time else "",
+    ]
+    known = ", ".join(part for part in parts if part)
+    return f" [support: {known}]" if known else ""
+
+
 def explain(err: BaseException, provider: Provider = DYNAMIC) -> CliError | None:
     """The message and exit code for an error, or ``None`` when it is not one we expect.
 
@@ -163,7 +188,7 @@ def explain(err: BaseException, provider: Provider = DYNAMIC) -> CliError | None
     if isinstance(err, AuthenticationError):
         return CliError(
             f"{provider.service} refused the credentials{_where(err, f'HTTP {err.status}')}: "
-            f"{_sentence(err.message)} {provider.credentials_hint}",
+            f"{_sentence(err.message)} {provider.credentials_hint}{_support(err)}",
             ExitCode.API,
         )
     if isinstance(err, OutcomeUnknownError):
@@ -173,7 +198,9 @@ def explain(err: BaseException, provider: Provider = DYNAMIC) -> CliError | None
     if isinstance(err, ApiError):
         if err.status is None:  # refused by the SDK before sending (transition guard)
             return CliError(err.message, ExitCode.API)
-        return CliError(f"{err.message}{_where(err, f'HTTP {err.status}')}", ExitCode.API)
+        return CliError(
+            f"{err.message}{_where(err, f'HTTP {err.status}')}{_support(err)}", ExitCode.API
+        )
     if isinstance(err, TransportError):
         return CliError(f"could not reach the service: {err.message}{_where(err)}", ExitCode.API)
     if isinstance(err, CampaignsError):

@@ -1,7 +1,7 @@
 """The command line's shape: every provider a group with the same verbs where the APIs allow,
 the 8x8 commands also at the top level (the same command objects), and one error mapping that
 gives the same exit code for the same error class whichever provider raised it. Driven
-in-process against both simulators at once."""
+in-process against the three simulators at once (8x8, VoIPbin, 8x8 Campaigns API v1)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cc_campaigns import CampaignsClient, CampaignStatus, errors
+from cc_campaigns.campaigns_v1 import CampaignsV1Client
+from cc_campaigns.campaigns_v1 import errors as v1_errors
+from cc_campaigns.campaigns_v1.simulator import CampaignsV1Simulator
 from cc_campaigns.cli import context
 from cc_campaigns.cli.app import cli
-from cc_campaigns.cli.errors import DYNAMIC, VOIPBIN, CliError, ExitCode, explain
+from cc_campaigns.cli.errors import CAMPAIGNS_V1, DYNAMIC, VOIPBIN, CliError, ExitCode, explain
 from cc_campaigns.voipbin import VoipbinClient
 from cc_campaigns.voipbin.simulator import VoipbinSimulator
 
@@ -28,15 +31,29 @@ from ..cli_support import SimThread
 from ..conftest import ACTION_TOKEN, DATA_TOKEN, FAST_RETRY, USERNAME, make_simulator
 
 KEY = "vb-SECRET-common-4c1d"
+V1_KEY = "eght_SECRET-common-v1-77a0"
+V1_TENANT = "acme"
 DYNAMIC_GROUP = cli.commands["8x8"]
 VOIPBIN_GROUP = cli.commands["voipbin"]
+V1_GROUP = cli.commands["v1"]
 assert isinstance(DYNAMIC_GROUP, click.Group) and isinstance(VOIPBIN_GROUP, click.Group)
+assert isinstance(V1_GROUP, click.Group)
 
 #: The verbs both APIs allow, under the same names.
 SHARED = ["status", "start", "stop", "records", "add", "remove", "upload", "simulate", "demo"]
 #: Verbs one API has and the other lacks, and the words the other group's help says it with.
 ONLY_8X8 = {"pause": "pause, purge", "purge": "pause, purge"}
 ONLY_VOIPBIN = {"campaigns": "cannot list campaigns"}
+#: The shared verbs (and 8x8's) that the Campaigns API v1 has too, under the same names.
+SHARED_V1 = ["start", "pause", "purge", "add", "upload", "simulate", "demo"]
+#: The verbs of the other groups v1 lacks, and the words its help says it with.
+NOT_IN_V1 = {
+    "status": "no read endpoint: the action's answer shows the campaign",
+    "records": "no read endpoint",
+    "remove": "records cannot be removed",
+    "stop": "`cancel` ends a campaign for good",
+    "campaigns": "campaigns cannot be listed",
+}
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +69,18 @@ def vb() -> Iterator[SimThread[VoipbinSimulator]]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def v1sim() -> Iterator[SimThread[CampaignsV1Simulator]]:
+    with SimThread(CampaignsV1Simulator(tenant=V1_TENANT, api_key=V1_KEY)) as running:
+        yield running
+
+
 @pytest.fixture
 def invoke(
-    eight: SimThread[Any], vb: SimThread[VoipbinSimulator], tmp_path: Path
+    eight: SimThread[Any],
+    vb: SimThread[VoipbinSimulator],
+    v1sim: SimThread[CampaignsV1Simulator],
+    tmp_path: Path,
 ) -> Callable[..., Result]:
     env = {
         "CC_BASE_URL": eight.url,
@@ -69,6 +95,10 @@ def invoke(
         "VOIPBIN_BASE_URL": vb.url,
         "VOIPBIN_ACCESSKEY": KEY,
         "VOIPBIN_TOKEN": "",
+        "CC_V1_BASE_URL": v1sim.url,
+        "CC_V1_TENANT": V1_TENANT,
+        "CC_V1_API_KEY": V1_KEY,
+        "CC_V1_SITE": "",
         "COLUMNS": "120",
     }
 
@@ -80,7 +110,7 @@ def invoke(
 
 def no_secrets(result: Result) -> None:
     for text in (result.stdout, result.stderr):
-        for secret in (KEY, DATA_TOKEN, ACTION_TOKEN):
+        for secret in (KEY, DATA_TOKEN, ACTION_TOKEN, V1_KEY):
             assert secret not in text
 
 
@@ -172,12 +202,35 @@ def test_the_8x8_group_takes_the_8x8_settings_as_options(
     assert "where is the service?" in missing.stderr
 
 
+@pytest.mark.parametrize("verb", SHARED_V1)
+def test_each_verb_v1_shares_exists_under_the_v1_group(
+    invoke: Callable[..., Result], verb: str
+) -> None:
+    result = invoke("v1", verb, "--help")
+    assert result.exit_code == 0, result.output
+    assert f"sage: cc-campaigns v1 {verb}" in result.stdout
+    no_secrets(result)
+
+
+def test_the_verbs_v1_lacks_are_explained_in_its_help(invoke: Callable[..., Result]) -> None:
+    others = (set(DYNAMIC_GROUP.commands) | set(VOIPBIN_GROUP.commands)) - {"targets"}
+    assert others - set(V1_GROUP.commands) == set(NOT_IN_V1)
+    assert set(SHARED_V1) <= set(V1_GROUP.commands)
+    v1_help = " ".join(invoke("v1", "--help").stdout.split())
+    for verb, words in NOT_IN_V1.items():
+        assert f"{verb} {words}" in v1_help
+    assert "8x8 Contact Center Campaigns API v1 (beta)" in v1_help
+    assert "v1 ..." in invoke("--help").stdout
+
+
 # -- one error mapping -----------------------------------------------------------------------
 
 
 def _instances() -> list[BaseException]:
     found: list[BaseException] = []
-    for _, cls in inspect.getmembers(errors, inspect.isclass):
+    classes = inspect.getmembers(errors, inspect.isclass)
+    classes += inspect.getmembers(v1_errors, inspect.isclass)  # DuplicateRecordError ...
+    for _, cls in classes:
         if not issubclass(cls, errors.CampaignsError):
             continue
         if issubclass(cls, errors.ApiError):
@@ -191,25 +244,31 @@ def _instances() -> list[BaseException]:
 
 @pytest.mark.parametrize("err", _instances(), ids=lambda e: type(e).__name__)
 def test_the_exit_code_depends_on_the_error_class_only(err: BaseException) -> None:
-    for_8x8, for_voipbin = explain(err, DYNAMIC), explain(err, VOIPBIN)
+    for_8x8, for_voipbin, for_v1 = (explain(err, p) for p in (DYNAMIC, VOIPBIN, CAMPAIGNS_V1))
     assert isinstance(for_8x8, CliError) and isinstance(for_voipbin, CliError)
-    assert for_8x8.exit_code == for_voipbin.exit_code
+    assert isinstance(for_v1, CliError)
+    assert for_8x8.exit_code == for_voipbin.exit_code == for_v1.exit_code
     expected = ExitCode.USAGE if isinstance(err, errors.ValidationError) else ExitCode.API
     assert for_8x8.exit_code == expected
 
 
-def test_refused_credentials_exit_3_from_both_in_each_providers_words(
+def test_refused_credentials_exit_3_from_each_in_each_providers_words(
     invoke: Callable[..., Result], eight: SimThread[Any], tmp_path: Path
 ) -> None:
     cid = new_8x8_campaign(eight)
     dynamic = invoke("8x8", "status", cid, CC_DATA_TOKEN="wrong", CC_ACTION_TOKEN="wrong")
     voipbin = invoke("voipbin", "campaigns", VOIPBIN_ACCESSKEY="wrong")
-    assert dynamic.exit_code == voipbin.exit_code == ExitCode.API
+    v1 = invoke("v1", "pause", str(uuid.UUID(int=3)), CC_V1_API_KEY="eght_wrong")
+    assert dynamic.exit_code == voipbin.exit_code == v1.exit_code == ExitCode.API
+    assert v1.stderr.startswith(
+        "cc-campaigns: the Campaigns API v1 refused the credentials (HTTP 401"
+    )
+    assert "CC_V1_API_KEY" in v1.stderr and "[support: instance " in v1.stderr
     assert "the service refused the credentials (HTTP 401" in dynamic.stderr
     assert "Check the username, the tokens" in dynamic.stderr
     assert voipbin.stderr.startswith("cc-campaigns: VoIPbin refused the credentials (HTTP 401")
     assert "VOIPBIN_ACCESSKEY" in voipbin.stderr
-    for result in (dynamic, voipbin):
+    for result in (dynamic, voipbin, v1):
         assert len(result.stderr.splitlines()) == 1
         no_secrets(result)
 
@@ -220,17 +279,21 @@ def test_not_found_missing_settings_and_bad_input_give_the_same_codes(
     missing = str(uuid.UUID(int=1))
     assert invoke("8x8", "records", "424242").exit_code == ExitCode.API
     assert invoke("voipbin", "records", missing).exit_code == ExitCode.API
+    assert invoke("v1", "pause", missing).exit_code == ExitCode.API
     absent = str(tmp_path / "absent.csv")
     dynamic = invoke("8x8", "upload", "1", absent, "--no-progress")
     voipbin = invoke("voipbin", "upload", missing, absent, "--no-progress")
-    assert dynamic.exit_code == voipbin.exit_code == ExitCode.USAGE
-    assert "input file not found" in dynamic.stderr and "input file not found" in voipbin.stderr
+    v1 = invoke("v1", "upload", missing, absent, "--no-progress")
+    assert dynamic.exit_code == voipbin.exit_code == v1.exit_code == ExitCode.USAGE
+    for result in (dynamic, voipbin, v1):
+        assert "input file not found" in result.stderr
     no_8x8 = invoke("8x8", "status", "1", CC_USERNAME="")
     no_voipbin = invoke("voipbin", "campaigns", VOIPBIN_ACCESSKEY="")
-    assert no_8x8.exit_code == no_voipbin.exit_code == ExitCode.USAGE
+    no_v1 = invoke("v1", "pause", missing, CC_V1_API_KEY="")
+    assert no_8x8.exit_code == no_voipbin.exit_code == no_v1.exit_code == ExitCode.USAGE
 
 
-def test_an_unreachable_service_exits_3_from_both(
+def test_an_unreachable_service_exits_3_from_each(
     invoke: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
@@ -239,9 +302,13 @@ def test_an_unreachable_service_exits_3_from_both(
     monkeypatch.setattr(
         context, "VoipbinClient", functools.partial(VoipbinClient, retry=FAST_RETRY)
     )
+    monkeypatch.setattr(
+        context, "CampaignsV1Client", functools.partial(CampaignsV1Client, retry=FAST_RETRY)
+    )
     dynamic = invoke("8x8", "status", "1", CC_BASE_URL="http://127.0.0.1:9")
     voipbin = invoke("voipbin", "campaigns", VOIPBIN_BASE_URL="http://127.0.0.1:9/v1.0")
-    for result in (dynamic, voipbin):
+    v1 = invoke("v1", "pause", str(uuid.UUID(int=1)), CC_V1_BASE_URL="http://127.0.0.1:9/v1")
+    for result in (dynamic, voipbin, v1):
         assert result.exit_code == ExitCode.API
         assert result.stderr.startswith("cc-campaigns: could not reach the service")
 
