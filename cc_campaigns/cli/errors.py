@@ -18,7 +18,6 @@ from typing import Any, NoReturn
 import attrs
 import click
 
-from ..campaigns_v1 import problem_of
 from ..errors import (
     ApiError,
     AuthenticationError,
@@ -163,17 +162,15 @@ def _where(err: ApiError | TransportError, *before: str) -> str:
 
 
 def _support(err: BaseException) -> str:
-    """`` [support: instance ..., time ...]``: what a problem-JSON answer (Campaigns API v1)
-    gave for support to find the occurrence (already masked of secrets), or nothing."""
-    problem = problem_of(err)
-    if problem is None:
-        return ""
+    """`` [support: instance ..., time ...]``: what the service's answer gave for support to
+    find the occurrence (a provider's session attaches ``instance`` and ``time`` to the error,
+    already masked of secrets, e.g. the Campaigns API v1's problem body), or nothing."""
     parts = [
-        f"instance {problem.instance}" if problem.instance else "",
-        f"time {problem.time}" if problem.time else "",
+        f"{name} {value}"
+        for name in ("instance", "time")
+        if isinstance(value := getattr(err, name, None), str) and value
     ]
-    known = ", ".join(part for part in parts if part)
-    return f" [support: {known}]" if known else ""
+    return f" [support: {', '.join(parts)}]" if parts else ""
 
 
 def explain(err: BaseException, provider: Provider = DYNAMIC) -> CliError | None:
