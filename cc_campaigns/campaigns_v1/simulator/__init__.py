@@ -77,6 +77,11 @@ class CampaignsV1Simulator(LoopbackServer):
         retry_after: Seconds the ``Retry-After`` of a random 429 says.
         timeout_delay: How long a timeout fault holds its answer.
         seed: Seed of every random fault: the same seed and requests, the same faults.
+        refuse_ids: Test/benchmark hook, not vendor behaviour: a batch holding one of these
+            crmRecordIds is refused 400 whole, the detail naming none of its records (as an
+            undocumented DNC or unknown-CRM refusal might).
+        refuse_named: With ``refuse_ids``: name the refused record by a field error at
+            ``records[i].crmRecordId`` instead.
         host: Interface (loopback by default).
         port: Port; 0 picks a free one.
     """
@@ -100,6 +105,8 @@ class CampaignsV1Simulator(LoopbackServer):
         retry_after: int = 1,
         timeout_delay: float = DEFAULT_TIMEOUT_DELAY,
         seed: int = 0,
+        refuse_ids: Collection[str] = (),
+        refuse_named: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -131,7 +138,13 @@ class CampaignsV1Simulator(LoopbackServer):
         self.tenant = tenants[0]
         self.variants = variants
         #: The campaigns and the state machine (for tests that need more than the helpers).
-        self.state = SimState(clock or utc_now, transient_seconds, variants)
+        self.state = SimState(
+            clock or utc_now,
+            transient_seconds,
+            variants,
+            refuse_ids=refuse_ids,
+            refuse_named=refuse_named,
+        )
         #: The API traffic served.
         self.stats = SimStats()
         self.app: web.Application = build_app(

@@ -17,7 +17,8 @@ applied then the connection dropped.
 
 Every answer, errors included, is ``application/vnd.campaigns.v1+json`` [OAS]; errors are
 problem JSON (:mod:`.problems`). Other paths and methods get 404 / 405 problem JSON too.
-Simulator-only (no auth, no faults, not counted): ``GET /_sim/stats``, ``DELETE /_sim/stats``.
+Simulator-only (no auth, no faults, not counted): ``GET /_sim/stats``, ``DELETE /_sim/stats``,
+``GET /_sim/campaigns/{campaignId}/records`` (the crmRecordIds held, in order; for benchmarks).
 """
 
 from __future__ import annotations
@@ -249,6 +250,12 @@ class _Api:
     async def sim_stats(self, request: web.Request) -> web.StreamResponse:
         return web.json_response(self.stats.as_dict())
 
+    async def sim_records(self, request: web.Request) -> web.StreamResponse:
+        campaign = self.state.campaigns.get(request.match_info["campaign_id"].lower())
+        if campaign is None:
+            raise web.HTTPNotFound()
+        return web.json_response(list(campaign.records))
+
     async def sim_stats_reset(self, request: web.Request) -> web.StreamResponse:
         self.stats.reset()
         return web.json_response(self.stats.as_dict())
@@ -275,4 +282,5 @@ def build_app(
     app.router.add_post(root + "/records", api.add)
     app.router.add_get("/_sim/stats", api.sim_stats)
     app.router.add_delete("/_sim/stats", api.sim_stats_reset)
+    app.router.add_get("/_sim/campaigns/{campaign_id}/records", api.sim_records)
     return app

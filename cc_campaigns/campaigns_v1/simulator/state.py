@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 
 from . import vendor
-from .problems import Problem, format_time
+from .problems import Problem, field_error, format_time, validation_failed
 from .requests import AddItem, Modify
 from .variants import Variants
 
@@ -93,6 +93,8 @@ class SimCampaign:
     #: The campaign's configured "build on start" (Configuration Manager).
     build_on_start: bool = False
     records: dict[str, SimRecord] = attrs.field(factory=dict)
+    #: How many records each priority group holds (the default rank of the next one).
+    priority_counts: dict[str, int] = attrs.field(factory=dict)
     last_build_time: datetime | None = None
     last_purged_time: datetime | None = None
     started_time: datetime | None = None
@@ -165,13 +167,26 @@ class SimState:
         variants: The readings of the vendor's disagreements.
     """
 
-    def __init__(self, clock: Clock, transient_seconds: float, variants: Variants) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        transient_seconds: float,
+        variants: Variants,
+        *,
+        refuse_ids: Iterable[str] = (),
+        refuse_named: bool = False,
+    ) -> None:
         if transient_seconds < 0:
             raise ValueError("transient_seconds must be >= 0")
         self.clock = clock
         self.transient = timedelta(seconds=transient_seconds)
         self.variants = variants
         self.campaigns: dict[str, SimCampaign] = {}
+        #: Test/benchmark hook, not vendor behaviour: crmRecordIds whose batch is refused 400
+        #: (as a DNC list or an unknown CRM id might be; the pages say nothing of it), without
+        #: naming the record, or with a field error at ``records[i]`` if ``refuse_named``.
+        self.refuse_ids = frozenset(refuse_ids)
+        self.refuse_named = refuse_named
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -311,7 +326,14 @@ class SimState:
             )
         if not campaign.enabled and not self.variants.add_when_disabled:
             raise Problem(409, "Conflict", "Records cannot be added: the campaign is disabled")
-        for item in items:
+        refused = self.refuse_ids
+        for index, item in enumerate(items):
+            if refused and item.crm_record_id in refused:
+                if self.refuse_named:
+                    field = f"records[{index}].crmRecordId"
+                    error = field_error(field, "Refused", "record refused")
+                    raise validation_failed([error])
+                raise Problem(400, "Bad Request", "One or more records could not be added")
             if item.crm_record_id in campaign.records:
                 status = self.variants.duplicate_status
                 detail = (
@@ -324,9 +346,7 @@ class SimState:
     def add_records(self, campaign: SimCampaign, items: list[AddItem]) -> list[SimRecord]:
         """Add a checked batch (all of it) and return the new records."""
         now = self.clock()
-        in_group: dict[str, int] = {}
-        for record in campaign.records.values():
-            in_group[record.priority] = in_group.get(record.priority, 0) + 1
+        in_group = campaign.priority_counts
         added = []
         for item in items:
             count = in_group.get(item.priority, 0)
