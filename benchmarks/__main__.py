@@ -11,6 +11,8 @@ Scenarios (issue #3):
 3. 50 ms latency per request, concurrency 16: records/s (target >= 0.9x raw).
 4. Throttled (simulator capacity, concurrency 64): throughput >= 85% of capacity, <= 5% of
    requests answered 429.
+5. VoIPbin (``voipbin``). 6. Campaigns API v1 (``v1``, issue #10): 1,000,000 records, 1% already
+   in the campaign, 0.1% refused; requests / minimum, CPU per record vs raw, exact books.
 """
 
 from __future__ import annotations
@@ -235,7 +237,9 @@ def scenario_throttled(records: int, capacity: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--quick", action="store_true", help="smaller runs, for a smoke test")
-    parser.add_argument("--only", choices=["cpu", "memory", "latency", "throttled", "voipbin"])
+    parser.add_argument(
+        "--only", choices=["cpu", "memory", "latency", "throttled", "voipbin", "v1"]
+    )
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     started = time.perf_counter()
@@ -255,6 +259,10 @@ def main() -> None:
             print("\n[5] VoIPbin: not available yet")
         else:
             RESULTS["voipbin"] = scenario_voipbin(20_000 // scale)
+    if args.only in (None, "v1"):
+        from benchmarks.campaigns_v1 import scenario_v1
+
+        RESULTS["v1"] = scenario_v1(1_000_000 // scale)
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
     RESULTS["date"] = str(datetime.date.today())

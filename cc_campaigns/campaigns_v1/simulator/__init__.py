@@ -81,6 +81,8 @@ class CampaignsV1Simulator(LoopbackServer):
             whole with 400 and a detail naming no record (what the service does with an
             unknown CRM record or a number on a DNC list is not documented, notes §6). See
             :meth:`refuse_records`.
+        refuse_named: With ``refuse_ids``: name the refused record by a field error at
+            ``records[i].crmRecordId`` instead (a test/benchmark hook too).
         host: Interface (loopback by default).
         port: Port; 0 picks a free one.
     """
@@ -105,6 +107,7 @@ class CampaignsV1Simulator(LoopbackServer):
         timeout_delay: float = DEFAULT_TIMEOUT_DELAY,
         seed: int = 0,
         refuse_ids: Collection[str] = (),
+        refuse_named: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -136,7 +139,9 @@ class CampaignsV1Simulator(LoopbackServer):
         self.tenant = tenants[0]
         self.variants = variants
         #: The campaigns and the state machine (for tests that need more than the helpers).
-        self.state = SimState(clock or utc_now, transient_seconds, variants)
+        self.state = SimState(
+            clock or utc_now, transient_seconds, variants, refuse_named=refuse_named
+        )
         self.refuse_records(*refuse_ids)
         #: The API traffic served.
         self.stats = SimStats()

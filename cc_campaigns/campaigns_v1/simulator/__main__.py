@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("--timeout-delay", type=float, default=DEFAULT_TIMEOUT_DELAY, help="held seconds")
     add("--seed", type=int, default=0, help="seed of the random faults")
     add("--refuse-id", action="append", default=[], help="test hook: a crmRecordId refused")
+    add(
+        "--duplicate-names-id",
+        choices=("yes", "no"),
+        help="whether a duplicate refusal names the id (default: the variant's)",
+    )
+    # Test/benchmark hooks (not vendor behaviour): refuse any batch holding one of these ids.
+    add("--refuse-ids", metavar="FILE", help="test hook: crmRecordIds (one a line) refused 400")
+    add("--refuse-named", action="store_true", help="test hook: name them (records[i] error)")
     return parser
 
 
@@ -63,6 +71,12 @@ def simulator_from_args(args: argparse.Namespace) -> CampaignsV1Simulator:
         for name in ("add_status", "duplicate_status", "transition_status")
         if getattr(args, name) is not None
     }
+    if args.duplicate_names_id is not None:
+        overrides["duplicate_names_id"] = args.duplicate_names_id == "yes"
+    refuse_ids: list[str] = []
+    if args.refuse_ids:
+        with open(args.refuse_ids, encoding="utf-8") as handle:
+            refuse_ids = [line.strip() for line in handle if line.strip()]
     simulator = CampaignsV1Simulator(
         tenant=args.tenant or "tenant",
         api_key=args.api_key or "eght_test-key",
@@ -77,7 +91,8 @@ def simulator_from_args(args: argparse.Namespace) -> CampaignsV1Simulator:
         disconnect_rate=args.disconnect_rate,
         timeout_delay=args.timeout_delay,
         seed=args.seed,
-        refuse_ids=args.refuse_id,
+        refuse_ids=[*args.refuse_id, *refuse_ids],
+        refuse_named=args.refuse_named,
         host=args.host,
         port=args.port,
     )

@@ -257,15 +257,15 @@ class _Api:
     async def sim_stats(self, request: web.Request) -> web.StreamResponse:
         return web.json_response(self.stats.as_dict())
 
-    async def sim_stats_reset(self, request: web.Request) -> web.StreamResponse:
-        self.stats.reset()
-        return web.json_response(self.stats.as_dict())
-
     async def sim_records(self, request: web.Request) -> web.StreamResponse:
         campaign = self.state.campaigns.get(request.match_info["campaign_id"].lower())
         if campaign is None:
             raise web.HTTPNotFound()
         return web.json_response(list(campaign.records))
+
+    async def sim_stats_reset(self, request: web.Request) -> web.StreamResponse:
+        self.stats.reset()
+        return web.json_response(self.stats.as_dict())
 
 
 def build_app(

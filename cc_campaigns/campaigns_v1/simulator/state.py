@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 
 from . import vendor
-from .problems import Problem, format_time
+from .problems import Problem, field_error, format_time, validation_failed
 from .requests import AddItem, Modify
 from .variants import Variants
 
@@ -96,6 +96,8 @@ class SimCampaign:
     #: The campaign's configured "build on start" (Configuration Manager).
     build_on_start: bool = False
     records: dict[str, SimRecord] = attrs.field(factory=dict)
+    #: How many records each priority group holds (the default rank of the next one).
+    priority_counts: dict[str, int] = attrs.field(factory=dict)
     last_build_time: datetime | None = None
     last_purged_time: datetime | None = None
     started_time: datetime | None = None
@@ -168,15 +170,26 @@ class SimState:
         variants: The readings of the vendor's disagreements.
     """
 
-    def __init__(self, clock: Clock, transient_seconds: float, variants: Variants) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        transient_seconds: float,
+        variants: Variants,
+        *,
+        refuse_ids: Iterable[str] = (),
+        refuse_named: bool = False,
+    ) -> None:
         if transient_seconds < 0:
             raise ValueError("transient_seconds must be >= 0")
         self.clock = clock
         self.transient = timedelta(seconds=transient_seconds)
         self.variants = variants
         self.campaigns: dict[str, SimCampaign] = {}
-        #: Test hook: crmRecordIds the service refuses (see ``CampaignsV1Simulator``).
-        self.refused_ids: set[str] = set()
+        #: Test/benchmark hook, not vendor behaviour: crmRecordIds whose batch is refused 400
+        #: (see ``CampaignsV1Simulator``), naming no record, or by a field error at
+        #: ``records[i]`` if ``refuse_named``.
+        self.refused_ids: set[str] = set(refuse_ids)
+        self.refuse_named = refuse_named
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -325,18 +338,24 @@ class SimState:
                     else "Campaign already contains one or more of the records"
                 )
                 raise Problem(status, "Conflict" if status == 409 else "Bad Request", detail)
-        if self.refused_ids and any(item.crm_record_id in self.refused_ids for item in items):
+        refused = self.refused_ids
+        if refused and any(item.crm_record_id in refused for item in items):
             # A test hook, not a vendor statement: whether an unknown CRM record or a number on
-            # a DNC list refuses the batch is not documented [notes §6]. The refusal names no
-            # record, the hardest case for a client (it must find the culprit itself).
+            # a DNC list refuses the batch is not documented [notes §6]. By default the refusal
+            # names no record, the hardest case for a client (it must find the culprit itself).
+            if self.refuse_named:
+                errors = [
+                    field_error(f"records[{index}].crmRecordId", "Refused", "record refused")
+                    for index, item in enumerate(items)
+                    if item.crm_record_id in refused
+                ]
+                raise validation_failed(errors)
             raise Problem(400, "Bad Request", REFUSED_DETAIL)
 
     def add_records(self, campaign: SimCampaign, items: list[AddItem]) -> list[SimRecord]:
         """Add a checked batch (all of it) and return the new records."""
         now = self.clock()
-        in_group: dict[str, int] = {}
-        for record in campaign.records.values():
-            in_group[record.priority] = in_group.get(record.priority, 0) + 1
+        in_group = campaign.priority_counts
         added = []
         for item in items:
             count = in_group.get(item.priority, 0)
