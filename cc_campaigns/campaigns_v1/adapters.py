@@ -58,6 +58,7 @@ from .errors import (
     Problem,
     classify_v1_error,
     duplicate_ids,
+    named_ids,
     record_indexes,
 )
 from .models import MAX_RECORDS_PER_REQUEST, AddRecord
@@ -321,10 +322,16 @@ class AddRecords:
             return
         if len(group) == 1:
             message = refusal.message
-            if isinstance(refusal, DuplicateRecordError):
-                # "Already contains" naming no id, for this one record: it is the one.
+            others = duplicate_ids(message)
+            if isinstance(refusal, DuplicateRecordError) and not others:
+                # "Already contains one or more of the records", naming none, for this one
+                # record: it is the one.
                 crm_id = payloads[group[0]]["crmRecordId"]
                 message = f"Campaign already contains record for Id: {crm_id}"
+            elif others:
+                # It names another id: that says nothing of this record, which stays refused
+                # (never counted present on a guess).
+                message = f"refused, the service naming another record ({', '.join(others)})"
             answers[group[0]] = (status, message)
             return
         middle = len(group) // 2
@@ -366,8 +373,10 @@ def _named(refusal: ApiError, ids: list[str]) -> dict[int, str]:
     """Positions in the refused group that ``refusal`` names, with the message for each: the
     records already in the campaign, or those its field errors point at (``records[i]``)."""
     found: dict[int, str] = {}
-    duplicates = set(duplicate_ids(refusal.message))
-    if duplicates:
+    if duplicate_ids(refusal.message):
+        # Only exactly named records are settled; a name that matches none of the group's ids
+        # exactly names nothing here (the group is then split like an unnamed refusal).
+        duplicates = named_ids(refusal.message, ids)
         for position, crm_id in enumerate(ids):
             if crm_id in duplicates:
                 found[position] = f"Campaign already contains record for Id: {crm_id}"

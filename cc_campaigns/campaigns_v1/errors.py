@@ -21,7 +21,7 @@ Where the vendor's pages disagree, both readings are accepted:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import attrs
@@ -92,7 +92,9 @@ class CampaignBusyError(RateLimitedError):
 _DUPLICATE = re.compile(r"already contains record(?:s)? for id[s]?\s*:?\s*(.+)$", re.I | re.S)
 #: "Already contains" without the id: the exact text was never confirmed (SPEC), so a refusal
 #: saying the campaign already holds records is a duplicate even when it names none.
-_ALREADY = re.compile(r"already contains", re.I)
+#: "Already contains" about records (one named, or "one or more of the records"), not, say,
+#: "already contains the maximum number of records" (a refusal about the campaign).
+_ALREADY = re.compile(r"already contains (?:one or more of (?:the|these) )?records?\b", re.I)
 _WITHIN = re.compile(r"duplicate", re.I)
 _BUSY = re.compile(r"\b(BUILDING|STARTING)\b")
 _STOPPED = re.compile(r"\b(COMPLETE|COMPLETED|DELETED)\b")
@@ -108,6 +110,23 @@ def duplicate_ids(message: str | None) -> tuple[str, ...]:
         return ()
     text = match.group(1).strip().rstrip(".")
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def named_ids(message: str | None, ids: Collection[str]) -> set[str]:
+    """Which of ``ids`` a duplicate refusal names, matched exactly: the whole text after "Id:"
+    (with or without a final "."), else a comma-separated list when every piece is one of
+    ``ids``. An id that only resembles the named text is never taken for it."""
+    match = _DUPLICATE.search(message or "")
+    if match is None:
+        return set()
+    text = match.group(1)
+    for candidate in (text, text.strip(), text.strip().removesuffix(".")):
+        if candidate in ids:
+            return {candidate}
+    pieces = [part.strip() for part in text.strip().removesuffix(".").split(",")]
+    if len(pieces) > 1 and all(piece in ids for piece in pieces):
+        return set(pieces)
+    return set()
 
 
 def record_indexes(problem: Problem | None) -> tuple[int, ...]:

@@ -59,6 +59,7 @@ __all__ = [
 T = TypeVar("T")
 
 # Reasons are categories (a bulk report counts items by reason), never the offending value.
+SPACED_ID = "crmRecordId starts or ends with a space"
 BLANK_ID = "crmRecordId is blank"
 LONG_ID = f"crmRecordId is longer than {MAX_CRM_RECORD_ID} characters"
 BAD_ID = "crmRecordId is not text or a whole number"
@@ -211,6 +212,10 @@ def crm_record_id(value: Any) -> str:
         raise ValidationError(BLANK_ID)
     if len(text) > MAX_CRM_RECORD_ID:
         raise ValidationError(f"{LONG_ID} ({len(text)})", reason=LONG_ID)
+    if text != text.strip():
+        # The service's messages are trimmed: "A " could not be told from "A" when a refusal
+        # names it, so such an id is refused here rather than risk counting the wrong record.
+        raise ValidationError(SPACED_ID)
     return text
 
 
