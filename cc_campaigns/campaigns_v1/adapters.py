@@ -288,20 +288,22 @@ class AddRecords:
         payloads: list[Any],
         group: list[int],
         answers: list[tuple[int, str | None] | None],
-    ) -> None:
-        """Send ``group`` (one more request); settle it, or isolate it when refused."""
+    ) -> bool:
+        """Send ``group`` (one more request); settle it, or isolate it when refused. True when
+        the whole group went through."""
         count_requests()
         try:
             await self._post(self.encode([payloads[i] for i in group]))
         except ApiError as err:
             if _about_records(err):
                 await self._isolate(payloads, group, err, answers)
-                return
+                return False
             raise _Stop(_answer_for(err), group) from err
         except TransportError as err:
             raise _Stop(_answer_for(err), group) from err
         for index in group:
             answers[index] = (200, None)
+        return True
 
     async def _isolate(
         self,
@@ -335,8 +337,13 @@ class AddRecords:
             answers[group[0]] = (status, message)
             return
         middle = len(group) // 2
-        for half in (group[:middle], group[middle:]):
-            await self._resend(payloads, half, answers)
+        first, second = group[:middle], group[middle:]
+        if await self._resend(payloads, first, answers):
+            # The first half went through, so what the refusal was about is in the second:
+            # it would be refused again (all or nothing), so it is split without being sent.
+            await self._isolate(payloads, second, refusal, answers)
+        else:
+            await self._resend(payloads, second, answers)
 
     # -- answers -------------------------------------------------------------------------------
 

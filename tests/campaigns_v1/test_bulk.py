@@ -178,8 +178,9 @@ async def test_an_unnamed_refusal_is_split_in_halves() -> None:
     service = FakeService(bad={"CRM-7"})
     report = await upload(service, items)
     assert (report.applied, report.rejected) == (99, 1)
-    # 1 + 2 per level on the way down to the bad record (7 levels for 100).
-    assert service.posts == report.requests == 1 + 2 * 7
+    # At most 1 + 2 per level on the way down to the bad record (7 levels for 100); a level
+    # whose first half goes through does not send the second (it holds the culprit): 13 here.
+    assert service.posts == report.requests == 13 <= 1 + 2 * 7
     assert any("Invalid request" in reason for reason in report.reasons)
 
 
@@ -373,12 +374,12 @@ async def test_without_validation_the_service_judges(http_mock: aioresponses) ->
 
     http_mock.post(RECORDS_URL, status=400, payload=VALIDATION)  # the batch
     http_mock.post(RECORDS_URL, status=201, payload=ADD_OK)  # its first half
-    http_mock.post(RECORDS_URL, status=400, payload=VALIDATION)  # the second
     async with v1() as client:
         report = await client.bulk_add(CID, ["a", "b" * 40], validate=False)
     assert (report.applied, report.rejected, report.invalid) == (1, 1, 0)
-    assert report.requests == 3
+    # The first half went through, so the second (one record) is the culprit: not sent again.
+    assert report.requests == 2
     bodies = [
         orjson.loads(r.kwargs["data"]) for r in http_mock.requests[("POST", URL(RECORDS_URL))]
     ]
-    assert bodies[-1] == {"records": [{"crmRecordId": "b" * 40}]}
+    assert bodies[-1] == {"records": [{"crmRecordId": "a"}]}
