@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import socket
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -196,13 +197,29 @@ async def test_a_run_of_500s_looks_at_the_campaign_once_and_stops() -> None:
 
 
 async def test_a_flaky_but_alive_service_finishes_with_the_default_budget() -> None:
-    """One request in three fails (never five in a row): the default budget must not give up
-    (it used to, once about 17% of requests failed)."""
-    adapter = Failing(lambda: ServerError("Bad gateway.", status=502), fails=lambda n: n % 3 == 0)
+    """One request in three fails (the first attempt of every other batch; never twice in a row
+    for a batch): the default budget must not give up (it used to, once about 17% of requests
+    failed). The failures follow the batches, not a global request count: with a retry backing
+    off, other batches may go first, and a pattern over all requests could hit one batch five
+    times (a flaky test on fast interpreters)."""
+    tries: Counter[Any] = Counter()
+
+    class FirstTryFails(FakeAdapter):
+        requests = 0
+
+        async def send(self, payloads: list[Any], body: bytes | None) -> Any:
+            self.requests += 1
+            first = payloads[0]
+            tries[first] += 1
+            if tries[first] == 1 and (int(first) // 10) % 2 == 0:
+                raise ServerError("Bad gateway.", status=502)
+            return await super().send(payloads, body)
+
+    adapter = FirstTryFails()
     report = await run_bulk(
         adapter, list(range(10_000)), BulkOptions(batch_size=10, concurrency=1, retry=fast(5))
     )
-    assert report.ok and report.applied == 10_000 and adapter.requests >= 1_400
+    assert report.ok and report.applied == 10_000 and adapter.requests == 1_500
 
 
 async def test_max_errors_leaves_unsent_windows_not_sent_with_the_reason() -> None:
