@@ -153,13 +153,19 @@ class _Attempts(_EngineState):
         retry: list[int] = []
         throttled = False
         retry_reason = ""
+        # A success status is applied unless the provider reads it as "sent, outcome unknown"
+        # (its adapter answers UNKNOWN for it): asked once per status, not once per item.
+        applied_status: dict[int, bool] = {}
         for index, (status, message) in zip(pending, answers, strict=False):
+            if 200 <= status < 300:
+                applied = applied_status.get(status)
+                if applied is None:
+                    applied = adapter.classify(status, None) is not Verdict.UNKNOWN
+                    applied_status[status] = applied
+                if applied:
+                    final[index] = _APPLIED
+                    continue
             verdict = adapter.classify(status, message)
-            if 200 <= status < 300 and verdict is not Verdict.UNKNOWN:
-                # A success, unless the provider says this success status means "sent, outcome
-                # unknown" (its adapter answers UNKNOWN for it).
-                final[index] = _APPLIED
-                continue
             if verdict is Verdict.PRESENT:
                 if index in batch.maybe:
                     final[index] = (Bucket.APPLIED, status, CONFIRMED_ON_RETRY)
