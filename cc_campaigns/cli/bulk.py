@@ -300,3 +300,32 @@ def _resume_hint(label: str, report: BulkReport) -> None:
         f"The {label} did not finish ({reason}); {_how_to_resume(report.checkpoint)}.",
         err=True,
     )
+
+
+def run_upload(
+    client: AbstractAsyncContextManager[Any],
+    bulk_add: Callable[..., Coroutine[Any, Any, BulkReport]],
+    target: Any,
+    items: Any,
+    *,
+    checkpoint: Path | None,
+    total: int | None,
+    as_json: bool,
+    progress: bool,
+    **options: Any,
+) -> None:
+    """``upload``: ``bulk_add(target, items, **options)`` of ``client`` run by :func:`run_job`
+    (progress, the report, the exit code); the same for every provider with a batch upload."""
+
+    def start(display: ProgressDisplay, stop: asyncio.Event) -> Coroutine[Any, Any, BulkReport]:
+        return bulk_add(
+            target,
+            items,
+            checkpoint=checkpoint,
+            on_progress=display,
+            stop=stop,
+            total=total,
+            **options,
+        )
+
+    run_job(client, start, "upload", checkpoint, as_json=as_json, progress=progress, total=total)

@@ -3,16 +3,12 @@ through the shared bulk plumbing)."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import uuid
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
 
 import click
 
-from ...bulk import BulkReport
 from ...campaigns_v1 import (
     MAX_RECORDS_PER_REQUEST,
     AddRecord,
@@ -22,12 +18,11 @@ from ...campaigns_v1 import (
     RecordPriority,
     read_records,
 )
-from ..bulk import bulk_options, checkpoint_path, count_rows, parse_column, run_job
+from ..bulk import bulk_options, checkpoint_path, count_rows, parse_column, run_upload
 from ..context import V1State, pass_v1, run_client
 from ..errors import exit_codes_help, fail
 from ..render import print_json, show
 from ..render.campaigns_v1 import added_json, added_table
-from ..render.progress import ProgressDisplay
 from .campaign import CAMPAIGN_ID, JSON_OPTION
 
 __all__ = ["EXIT_CODES_HELP_V1", "add", "upload"]
@@ -174,20 +169,19 @@ def upload(
     total = count_rows(source, read)
     client = state.client()
 
-    def start(display: ProgressDisplay, stop: asyncio.Event) -> Coroutine[Any, Any, BulkReport]:
-        return client.bulk_add(
-            campaign_id,
-            items,
-            batch_size=batch_size,
-            concurrency=concurrency,
-            checkpoint=journal,
-            rejects=rejects,
-            max_errors=max_errors,
-            restart=restart,
-            on_progress=display,
-            dry_run=dry_run,
-            stop=stop,
-            total=total,
-        )
-
-    run_job(client, start, "upload", journal, as_json=as_json, progress=progress, total=total)
+    run_upload(
+        client,
+        client.bulk_add,
+        campaign_id,
+        items,
+        checkpoint=journal,
+        total=total,
+        as_json=as_json,
+        progress=progress,
+        batch_size=batch_size,
+        concurrency=concurrency,
+        rejects=rejects,
+        max_errors=max_errors,
+        restart=restart,
+        dry_run=dry_run,
+    )

@@ -12,7 +12,7 @@ import click
 
 from ...bulk import BulkReport
 from ...dynamic.adapters import read_customers
-from ..bulk import bulk_options, checkpoint_path, count_rows, parse_column, run_job
+from ..bulk import bulk_options, checkpoint_path, count_rows, parse_column, run_job, run_upload
 from ..context import CliState, pass_state
 from ..errors import EXIT_CODES_HELP, fail
 from ..render.progress import ProgressDisplay
@@ -92,23 +92,22 @@ def upload(
     total = count_rows(source, read)
     client = state.client(write=True)
 
-    def start(display: ProgressDisplay, stop: asyncio.Event) -> Coroutine[Any, Any, BulkReport]:
-        return client.bulk_add(
-            campaign_id,
-            items,
-            batch_size=batch_size,
-            concurrency=concurrency,
-            checkpoint=journal,
-            rejects=rejects,
-            max_errors=max_errors,
-            restart=restart,
-            on_progress=display,
-            dry_run=dry_run,
-            stop=stop,
-            total=total,
-        )
-
-    run_job(client, start, "upload", journal, as_json=as_json, progress=progress, total=total)
+    run_upload(
+        client,
+        client.bulk_add,
+        campaign_id,
+        items,
+        checkpoint=journal,
+        total=total,
+        as_json=as_json,
+        progress=progress,
+        batch_size=batch_size,
+        concurrency=concurrency,
+        rejects=rejects,
+        max_errors=max_errors,
+        restart=restart,
+        dry_run=dry_run,
+    )
 
 
 @click.command(epilog=EXIT_CODES_HELP, short_help="Remove customers (named, or from a file).")
